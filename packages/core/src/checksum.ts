@@ -1,0 +1,104 @@
+import { createHash, type Hash } from 'node:crypto';
+import { ErrorCode, RegetError } from './errors.js';
+
+const hexLengths = { sha256: 64, sha512: 128, sha1: 40, md5: 32 } as const;
+
+/** A digest algorithm reget verifies. */
+export type ChecksumAlgorithm = keyof typeof hexLengths;
+
+/** An expected digest. */
+export interface Checksum {
+  readonly algorithm: ChecksumAlgorithm;
+  /** Lower-case hex. */
+  readonly hex: string;
+}
+
+/** Parses `algorithm:hex` (or `algorithm=hex`), or throws BAD_INPUT. */
+export function parseChecksum(text: string): Checksum {
+  const match = /^([a-z0-9]+)[:=]([0-9a-fA-F]+)$/.exec(text.trim());
+  const algorithm = match?.[1]?.toLowerCase();
+  const hex = match?.[2]?.toLowerCase();
+  if (!algorithm || !hex || !(algorithm in hexLengths)) {
+    throw new RegetError(
+      ErrorCode.BAD_INPUT,
+      `Not a checksum: expected algorithm:hex with one of ${Object.keys(hexLengths).join(', ')}.`,
+    );
+  }
+  const expected = hexLengths[algorithm as ChecksumAlgorithm];
+  if (hex.length !== expected) {
+    throw new RegetError(
+      ErrorCode.BAD_INPUT,
+      `A ${algorithm} checksum has ${expected} hex digits, not ${hex.length}.`,
+    );
+  }
+  return { algorithm: algorithm as ChecksumAlgorithm, hex };
+}
+
+/** Reads `length` bytes of the file at `position`; supplied by the partial file. */
+export type ReadAt = (position: number, length: number) => Promise<Uint8Array>;
+
+/**
+ * Hashes a file while it is written, so a download needs no second pass: bytes written at the
+ * hashed frontier are hashed at once; on resume, the prefix already on disk is hashed from disk
+ * just before the first new byte. Writes elsewhere (segments) are hashed by {@link finish}.
+ */
+export class StreamingHasher {
+  readonly #algorithm: ChecksumAlgorithm;
+  readonly #readAt: ReadAt;
+  #hash: Hash;
+  #hashedUpTo = 0;
+
+  constructor(algorithm: ChecksumAlgorithm, readAt: ReadAt) {
+    this.#algorithm = algorithm;
+    this.#readAt = readAt;
+    this.#hash = createHash(algorithm);
+  }
+
+  /**
+   * Called before `bytes` are written at `position`. `isOnDisk(a, b)` says whether `[a, b)` is
+   * already complete on disk, so the gap before `position` can be hashed from the file.
+   */
+  async update(
+    position: number,
+    bytes: Uint8Array,
+    isOnDisk: (start: number, end: number) => boolean,
+  ): Promise<void> {
+    if (position < this.#hashedUpTo) {
+      // Rewriting bytes already hashed (a restart): start over, finish() will catch up.
+      this.reset();
+    }
+    if (position > this.#hashedUpTo && isOnDisk(this.#hashedUpTo, position)) {
+      await this.#hashFromDisk(position);
+    }
+    if (position === this.#hashedUpTo) {
+      this.#hash.update(bytes);
+      this.#hashedUpTo += bytes.length;
+    }
+  }
+
+  /** Forgets everything hashed (the partial was truncated). */
+  reset(): void {
+    this.#hash = createHash(this.#algorithm);
+    this.#hashedUpTo = 0;
+  }
+
+  /** Hashes whatever the streaming pass missed, up to `size`, and returns the hex digest. */
+  async finish(size: number): Promise<string> {
+    if (this.#hashedUpTo > size) this.reset();
+    await this.#hashFromDisk(size);
+    return this.#hash.digest('hex');
+  }
+
+  async #hashFromDisk(end: number): Promise<void> {
+    const chunk = 1 << 20;
+    while (this.#hashedUpTo < end) {
+      const length = Math.min(chunk, end - this.#hashedUpTo);
+      const bytes = await this.#readAt(this.#hashedUpTo, length);
+      if (bytes.length !== length) {
+        throw new RegetError(ErrorCode.LOCAL_IO, 'The partial file is shorter than its journal says.');
+      }
+      this.#hash.update(bytes);
+      this.#hashedUpTo += length;
+    }
+  }
+}

@@ -1,0 +1,76 @@
+import type { RemoteStat } from './contract.js';
+import type { RestartReason } from './events.js';
+import type { Journal } from './journal.js';
+import { type ByteRange, ByteRanges } from './ranges.js';
+
+/** What is on disk for a destination before an attempt. */
+export interface LocalState {
+  readonly journal: Journal | undefined;
+  /** Size of `<destination>.part`, or undefined when there is none. */
+  readonly partialSize: number | undefined;
+  /** The redacted URL of this download, compared with the journal's. */
+  readonly url: string;
+}
+
+/** The decision for one attempt (DESIGN.md, "The algorithm"). */
+export type Decision =
+  | { readonly action: 'fresh'; readonly total: number | undefined; readonly reason: string }
+  | {
+      readonly action: 'resume' | 'complete';
+      readonly total: number | undefined;
+      /** Ranges taken as on disk. */
+      readonly ranges: readonly ByteRange[];
+      /** Whether bytes before each resume offset must be re-read and compared (no strong validator). */
+      readonly mustVerify: boolean;
+      readonly reason: string;
+    }
+  | { readonly action: 'restart'; readonly total: number | undefined; readonly reason: RestartReason };
+
+/**
+ * Decides, from the remote's stat and what is on disk: already complete, resume, or restart.
+ * Pure: reading the disk and acting on the decision are the caller's.
+ */
+export function decide(stat: RemoteStat, local: LocalState, isRestartRequested: boolean): Decision {
+  const { journal, partialSize } = local;
+  if (partialSize === undefined || partialSize === 0) {
+    return { action: 'fresh', total: stat.size, reason: 'no partial' };
+  }
+  if (isRestartRequested) return { action: 'restart', total: stat.size, reason: 'restart requested' };
+
+  // A journal written for another URL says nothing we can trust about these bytes' version.
+  const trusted = journal && journal.url === local.url ? journal : undefined;
+  const ranges = new ByteRanges(trusted?.ranges ?? []);
+  ranges.truncate(partialSize);
+  let mustVerify = trusted?.validator?.isStrong !== true;
+  // Bytes past the journal's last checkpoint (a kill -9 between write and journal) are on disk:
+  // the file length is the truth for the open tail, and it is verified before anything is appended.
+  if (partialSize > ranges.end) {
+    ranges.add(ranges.end, partialSize);
+    mustVerify = true;
+  }
+
+  const stored = trusted?.validator;
+  if (stored && stat.validator && stored.value !== stat.validator.value) {
+    return { action: 'restart', total: stat.size, reason: 'remote changed' };
+  }
+  if (trusted?.total !== undefined && stat.size !== undefined && trusted.total !== stat.size) {
+    return { action: 'restart', total: stat.size, reason: 'remote changed' };
+  }
+  const total = stat.size ?? (stored && stat.validator ? trusted?.total : undefined);
+  if (total !== undefined && ranges.end > total) {
+    return { action: 'restart', total, reason: 'local larger than remote' };
+  }
+  const isComplete = total !== undefined && ranges.covers(0, total);
+  if (stat.acceptsRanges === false && !isComplete) {
+    return { action: 'restart', total, reason: 'ranges not supported' };
+  }
+  if (isComplete && !mustVerify) {
+    return { action: 'complete', total, ranges: ranges.toArray(), mustVerify, reason: 'all bytes on disk' };
+  }
+  const reason = !trusted
+    ? 'partial without journal, verifying'
+    : isComplete
+      ? 'verifying the tail'
+      : 'partial on disk';
+  return { action: 'resume', total, ranges: ranges.toArray(), mustVerify, reason };
+}

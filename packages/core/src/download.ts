@@ -1,0 +1,192 @@
+import { rename, rm, stat, truncate, writeFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { runAttempt } from './attempt.js';
+import { parseChecksum, StreamingHasher } from './checksum.js';
+import { checkDestination, destinationPaths, pathKind } from './destination.js';
+import { ErrorCode, isRegetError, localError, RegetError } from './errors.js';
+import { removeJournal } from './journal.js';
+import { acquireLock } from './lock.js';
+import type { DownloadOptions, DownloadResult } from './options.js';
+import { RateLimiter } from './rate-limit.js';
+import { resolveOptions } from './resolve-options.js';
+import { RetryBudget, retryDelay } from './retry.js';
+import { DownloadSession } from './session.js';
+import { sleep } from './timeout.js';
+import { adapterFor, parseUrl, redactUrl } from './url.js';
+
+/**
+ * Downloads `options.url` to `options.destination`, resuming whatever a previous run left, and
+ * retrying transient failures from the bytes on disk. The finished file is one version of the
+ * remote, verified by size (and checksum when given), or the call rejects with a RegetError and the
+ * partial stays resumable.
+ */
+export async function download(options: DownloadOptions): Promise<DownloadResult> {
+  const settings = resolveOptions(options);
+  const url = parseUrl(options.url);
+  const adapter = adapterFor(url, options.adapters);
+  const checksum = options.checksum === undefined ? undefined : parseChecksum(options.checksum);
+  const paths = destinationPaths(resolve(options.destination));
+  const signal = options.signal ?? new AbortController().signal;
+  await checkDestination(paths);
+  const lock = await acquireLock(paths.lock);
+  let session: DownloadSession | undefined;
+  try {
+    await adoptExisting(paths, settings.ifExists);
+    const hasher =
+      checksum &&
+      new StreamingHasher(checksum.algorithm, (position, length) => session!.readAt(position, length));
+    session = new DownloadSession({
+      paths,
+      url: redactUrl(url),
+      emit: (event) => options.onEvent?.(event),
+      hasher,
+      progressIntervalMs: settings.progressIntervalMs,
+    });
+    const rateLimiter = settings.limitRateBytesPerSecond
+      ? new RateLimiter(settings.limitRateBytesPerSecond)
+      : undefined;
+    const attempt = { adapter, url, rateLimiter, ...settings };
+    const budget = new RetryBudget(settings.retries);
+    let isRestartRequested = settings.restart;
+    let attempts = 0;
+    for (;;) {
+      attempts += 1;
+      const before = session.ranges.size;
+      const restartsBefore = session.restarts;
+      try {
+        const outcome = await runAttempt(session, attempt, signal, isRestartRequested);
+        isRestartRequested = false;
+        if (outcome === 'complete') break;
+        if (outcome === 'progress' && session.ranges.size === before) {
+          throw new RegetError(ErrorCode.PARTIAL, 'The server ended the transfer without sending any bytes.');
+        }
+        budget.succeed();
+      } catch (caught) {
+        const error = asRegetError(caught, signal);
+        if (!error.retryable || signal.aborted) throw error;
+        const madeProgress = session.ranges.size > before || session.restarts > restartsBefore;
+        const failures = budget.fail(madeProgress);
+        if (failures === undefined) throw error;
+        const delayMs = retryDelay(failures, settings.retryDelayMs, error);
+        session.emit({ type: 'retry', attempt: attempts, delayMs, error });
+        await session.flush();
+        await sleep(delayMs, signal).catch((reason: unknown) => {
+          throw asRegetError(reason, signal);
+        });
+      }
+    }
+    const size = session.total ?? session.ranges.end;
+    const isAlreadyComplete = session.writtenBytes === 0 && session.restarts === 0;
+    session.progress(true);
+    await session.flush();
+    const digest = hasher ? await hasher.finish(size) : undefined;
+    await session.close();
+    if (checksum && digest !== checksum.hex) {
+      await rename(paths.partial, paths.corrupt).catch(() => undefined);
+      await removeJournal(paths.journal);
+      throw new RegetError(
+        ErrorCode.CHECKSUM,
+        `${paths.destination}: ${checksum.algorithm} mismatch (expected ${checksum.hex}, got ${digest}); the file was kept as ${paths.corrupt}.`,
+        { retryable: false },
+      );
+    }
+    await finishFile(paths.partial, paths.destination, size);
+    await removeJournal(paths.journal);
+    session.emit({ type: 'complete', size, isAlreadyComplete });
+    return {
+      destination: paths.destination,
+      size,
+      fetchedBytes: session.fetchedBytes,
+      isAlreadyComplete,
+      resumes: session.resumes,
+      restarts: session.restarts,
+      checksum: checksum ? `${checksum.algorithm}:${digest}` : undefined,
+    };
+  } catch (error) {
+    await keepResumable(session);
+    throw asRegetError(error, signal);
+  } finally {
+    await session?.close();
+    await lock.release();
+  }
+}
+
+/** Makes sure the partial has the exact size and moves it into place atomically. */
+async function finishFile(partial: string, destination: string, size: number): Promise<void> {
+  if ((await pathKind(partial)) === 'missing') {
+    // A zero-byte remote never opened the partial: the finished file is empty.
+    await writeFile(partial, new Uint8Array(0), { flag: 'wx' }).catch((error: unknown) => {
+      throw localError(error, 'create', partial);
+    });
+  }
+  const actual = (await stat(partial)).size;
+  if (actual > size) await truncate(partial, size);
+  else if (actual < size) {
+    throw new RegetError(
+      ErrorCode.PARTIAL,
+      `The partial file is ${actual} bytes but the remote has ${size}.`,
+    );
+  }
+  try {
+    await rename(partial, destination);
+  } catch (error) {
+    throw localError(error, 'move the finished file to', destination);
+  }
+}
+
+/** After a failure: flush what is on disk, or leave nothing behind when nothing was written. */
+async function keepResumable(session: DownloadSession | undefined): Promise<void> {
+  if (!session?.hasPartial) return;
+  try {
+    if (
+      session.ranges.size === 0 &&
+      session.restarts === 0 &&
+      (await session.file().then((f) => f.size())) === 0
+    ) {
+      await session.close();
+      await rm(session.paths.partial, { force: true });
+      await removeJournal(session.paths.journal);
+      return;
+    }
+    await session.flush();
+  } catch {
+    // The original error matters more than a failed flush; the journal never over-claims anyway.
+  }
+}
+
+/** Existing destination without a partial (FAULTS LOC-07). */
+async function adoptExisting(
+  paths: ReturnType<typeof destinationPaths>,
+  policy: 'error' | 'overwrite' | 'continue',
+) {
+  if ((await pathKind(paths.destination)) !== 'file' || (await pathKind(paths.partial)) === 'file') return;
+  if (policy === 'overwrite') return;
+  if (policy === 'continue') {
+    await rename(paths.destination, paths.partial).catch((error: unknown) => {
+      throw localError(error, 'continue from', paths.destination);
+    });
+    return;
+  }
+  throw new RegetError(
+    ErrorCode.EXISTS,
+    `${paths.destination} already exists; use overwrite to replace it or continue to resume it.`,
+  );
+}
+
+/** Any failure as a RegetError; an abort by the caller is always ABORTED. */
+function asRegetError(error: unknown, signal: AbortSignal): RegetError {
+  if (signal.aborted && !(isRegetError(error) && error.code === ErrorCode.ABORTED)) {
+    return new RegetError(ErrorCode.ABORTED, 'The download was interrupted; run it again to resume.', {
+      cause: error,
+      retryable: false,
+    });
+  }
+  if (isRegetError(error)) return error;
+  return new RegetError(
+    ErrorCode.NETWORK,
+    `Unexpected failure: ${error instanceof Error ? error.message : String(error)}.`,
+    {
+      cause: error,
+    },
+  );
+}

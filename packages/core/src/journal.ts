@@ -1,0 +1,99 @@
+import { randomBytes } from 'node:crypto';
+import { readFile, rename, rm, writeFile } from 'node:fs/promises';
+import type { Validator } from './contract.js';
+import { localError } from './errors.js';
+import type { ByteRange } from './ranges.js';
+
+/**
+ * The journal `<destination>.reget`: what the bytes in the partial belong to and which ranges are on
+ * disk. It never holds credentials, and it never claims bytes that were not written first.
+ */
+export interface Journal {
+  readonly version: 1;
+  /** The original URL, redacted. */
+  readonly url: string;
+  readonly total: number | undefined;
+  readonly validator: Validator | undefined;
+  readonly ranges: readonly ByteRange[];
+}
+
+/** Reads a journal; a missing, unreadable or foreign file counts as no journal (the bytes are then verified). */
+export async function readJournal(path: string): Promise<Journal | undefined> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw localError(error, 'read the journal', path);
+  }
+  return parseJournal(text);
+}
+
+function isSafeCount(value: unknown): value is number {
+  return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0;
+}
+
+function parseJournal(text: string): Journal | undefined {
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  if (typeof data !== 'object' || data === null) return undefined;
+  const record = data as Record<string, unknown>;
+  if (record.version !== 1 || typeof record.url !== 'string') return undefined;
+  const total = record.total === null ? undefined : record.total;
+  if (total !== undefined && !isSafeCount(total)) return undefined;
+  const validator = parseValidator(record.validator);
+  if (validator === null) return undefined;
+  if (!Array.isArray(record.ranges)) return undefined;
+  const ranges: ByteRange[] = [];
+  for (const range of record.ranges) {
+    if (!Array.isArray(range) || !isSafeCount(range[0]) || !isSafeCount(range[1]) || range[1] < range[0]) {
+      return undefined;
+    }
+    ranges.push([range[0], range[1]]);
+  }
+  return { version: 1, url: record.url, total, validator, ranges };
+}
+
+/** undefined when absent, null when malformed. */
+function parseValidator(value: unknown): Validator | undefined | null {
+  if (value === null || value === undefined) return undefined;
+  if (typeof value !== 'object') return null;
+  const record = value as Record<string, unknown>;
+  if (typeof record.value !== 'string' || typeof record.isStrong !== 'boolean') return null;
+  return { value: record.value, isStrong: record.isStrong };
+}
+
+/**
+ * Replaces the journal atomically (write a temporary file, then rename), mode 0600, so a crash
+ * leaves either the old journal or the new one, never half of one.
+ */
+export async function writeJournal(path: string, journal: Journal): Promise<void> {
+  const temporary = `${path}.${randomBytes(4).toString('hex')}.tmp`;
+  const text = JSON.stringify({
+    version: journal.version,
+    url: journal.url,
+    total: journal.total ?? null,
+    validator: journal.validator ?? null,
+    ranges: journal.ranges,
+  });
+  try {
+    await writeFile(temporary, `${text}\n`, { mode: 0o600, flag: 'wx' });
+    await rename(temporary, path);
+  } catch (error) {
+    await rm(temporary, { force: true }).catch(() => undefined);
+    throw localError(error, 'write the journal', path);
+  }
+}
+
+/** Deletes the journal; a missing one is fine. */
+export async function removeJournal(path: string): Promise<void> {
+  try {
+    await rm(path, { force: true });
+  } catch (error) {
+    throw localError(error, 'remove the journal', path);
+  }
+}

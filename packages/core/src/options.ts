@@ -1,0 +1,69 @@
+import type { Adapter } from './contract.js';
+import type { DownloadEvent } from './events.js';
+
+/** What to do when the destination already exists and no partial download of it is on disk. */
+export type ExistingFilePolicy =
+  /** Fail with EXISTS and leave the file alone (the default). */
+  | 'error'
+  /** Download again and replace it atomically once the new copy is verified. */
+  | 'overwrite'
+  /** Treat the existing file as a partial download and resume it (its bytes are verified first). */
+  | 'continue';
+
+/** Options for {@link download}. Required things are in the first block; everything else has a default. */
+export interface DownloadOptions {
+  /** The remote URL. Credentials in it are used and never printed, logged or journalled. */
+  readonly url: string | URL;
+  /** Path of the finished file. The partial is `<destination>.part`, the journal `<destination>.reget`. */
+  readonly destination: string;
+  /** The adapters to choose from by URL scheme. */
+  readonly adapters: readonly Adapter[];
+
+  /** Aborts promptly; the partial and journal stay resumable. */
+  readonly signal?: AbortSignal | undefined;
+  /** Receives every event (decisions, restarts, retries, progress). Must not throw. */
+  readonly onEvent?: ((event: DownloadEvent) => void) | undefined;
+  /** Failed attempts in a row that made no progress before giving up. Default 5. */
+  readonly retries?: number | undefined;
+  /** First retry delay; doubles each time with jitter, capped at 30 s. Default 500 ms. */
+  readonly retryDelayMs?: number | undefined;
+  /** Connect (and login) timeout in ms. Default 30 000. */
+  readonly connectTimeoutMs?: number | undefined;
+  /** No byte (or no answer) for this long aborts the attempt as TIMEOUT. Default 60 000. */
+  readonly idleTimeoutMs?: number | undefined;
+  /** Abort an attempt that stays below `bytesPerSecond` for `seconds` (a trickle defeats idle timeouts). */
+  readonly lowSpeedLimit?: { readonly bytesPerSecond: number; readonly seconds: number } | undefined;
+  /** Cap on the transfer rate in bytes per second. Default: none. */
+  readonly limitRateBytesPerSecond?: number | undefined;
+  /** `algorithm:hex`, e.g. `sha256:9f86…`; sha256, sha512, sha1 and md5 are accepted. */
+  readonly checksum?: string | undefined;
+  /** Restart from zero when the remote changed or ignores ranges (reported as an event). Default true. */
+  readonly allowRestart?: boolean | undefined;
+  /** Ignore any partial on disk and start from zero. Default false. */
+  readonly restart?: boolean | undefined;
+  /** What to do when the destination exists without a partial. Default `'error'`. */
+  readonly ifExists?: ExistingFilePolicy | undefined;
+  /** Parallel connections on disjoint ranges (when the remote serves ranges). Default 1. */
+  readonly connections?: number | undefined;
+  /** Bytes re-read and compared before resuming when there is no strong validator. Default 65 536. */
+  readonly overlapBytes?: number | undefined;
+  /** Minimum interval between progress events in ms. Default 200. */
+  readonly progressIntervalMs?: number | undefined;
+}
+
+/** What a finished download reports. */
+export interface DownloadResult {
+  readonly destination: string;
+  /** Size of the finished file. */
+  readonly size: number;
+  /** Bytes received from the network in this call (including verification overlaps). */
+  readonly fetchedBytes: number;
+  /** True when nothing needed fetching. */
+  readonly isAlreadyComplete: boolean;
+  /** Attempts that resumed from bytes already on disk. */
+  readonly resumes: number;
+  /** Times the download started again from zero (remote changed, range ignored…). */
+  readonly restarts: number;
+  /** The verified checksum, when one was asked for, as `algorithm:hex`. */
+  readonly checksum: string | undefined;
+}

@@ -1,0 +1,180 @@
+import type { StreamingHasher } from './checksum.js';
+import type { Validator } from './contract.js';
+import type { DestinationPaths } from './destination.js';
+import type { DownloadEvent, RestartReason } from './events.js';
+import { type Journal, removeJournal, writeJournal } from './journal.js';
+import { PartialFile } from './partial.js';
+import { ProgressMeter } from './progress.js';
+import { ByteRanges } from './ranges.js';
+
+/** How often the journal is rewritten while bytes flow, and how often data is flushed to the device. */
+const journalIntervalMs = 250;
+const syncIntervalMs = 5_000;
+
+/**
+ * The state of one download across its attempts: which bytes are on disk, which version of the
+ * remote they belong to, and the journal and progress that describe them. Every byte goes to disk
+ * through {@link DownloadSession.writeAt}, which keeps ranges, checksum, journal and progress in step.
+ */
+export class DownloadSession {
+  readonly paths: DestinationPaths;
+  readonly url: string;
+  readonly ranges = new ByteRanges();
+  total: number | undefined;
+  validator: Validator | undefined;
+  /** Bytes received from the network in this call. */
+  fetchedBytes = 0;
+  /** Bytes written to the partial in this call. */
+  writtenBytes = 0;
+  resumes = 0;
+  restarts = 0;
+  connections = 0;
+
+  readonly #emit: (event: DownloadEvent) => void;
+  readonly #hasher: StreamingHasher | undefined;
+  readonly #progressIntervalMs: number;
+  readonly #meter = new ProgressMeter();
+  #file: PartialFile | undefined;
+  #isJournalWritten = false;
+  #lastJournalAt = 0;
+  #lastSyncAt = performance.now();
+  #lastProgressAt = 0;
+
+  constructor(options: {
+    paths: DestinationPaths;
+    url: string;
+    emit: (event: DownloadEvent) => void;
+    hasher: StreamingHasher | undefined;
+    progressIntervalMs: number;
+  }) {
+    this.paths = options.paths;
+    this.url = options.url;
+    this.#emit = options.emit;
+    this.#hasher = options.hasher;
+    this.#progressIntervalMs = options.progressIntervalMs;
+  }
+
+  emit(event: DownloadEvent): void {
+    this.#emit(event);
+  }
+
+  /** The partial, opened (and created) on first use so a failure before any byte leaves nothing behind. */
+  async file(): Promise<PartialFile> {
+    this.#file ??= await PartialFile.open(this.paths.partial, true);
+    return this.#file;
+  }
+
+  /** Reads bytes already on disk (verification overlap, checksum catch-up). */
+  async readAt(position: number, length: number): Promise<Uint8Array> {
+    return (await this.file()).readAt(position, length);
+  }
+
+  /** Takes what the first answer says about the remote, when nothing is on disk yet. */
+  adopt(total: number | undefined, validator: Validator | undefined): void {
+    this.total = total;
+    this.validator = validator;
+    this.#isJournalWritten = false;
+  }
+
+  /** Writes `bytes` at `position`, then records them; the journal is written before the first byte. */
+  async writeAt(position: number, bytes: Uint8Array): Promise<void> {
+    const file = await this.file();
+    if (!this.#isJournalWritten) await this.checkpoint(true);
+    await this.#hasher?.update(position, bytes, (start, end) => this.ranges.covers(start, end));
+    await file.write(bytes, position);
+    this.ranges.add(position, position + bytes.length);
+    this.writtenBytes += bytes.length;
+    await this.checkpoint(false);
+    this.progress(false);
+  }
+
+  /** Counts bytes that arrived from the network, written or only compared. */
+  received(bytes: number): void {
+    this.fetchedBytes += bytes;
+    this.#meter.sample(this.fetchedBytes, performance.now());
+  }
+
+  /** Forgets bytes written for a response that turned out unusable (never left claimed). */
+  async rollback(start: number, end: number): Promise<void> {
+    this.ranges.remove(start, end);
+    this.#hasher?.reset();
+    await this.checkpoint(true);
+  }
+
+  /** Discards everything on disk and starts from zero, reporting why. */
+  async discard(
+    reason: RestartReason,
+    total: number | undefined,
+    validator: Validator | undefined,
+  ): Promise<void> {
+    const discardedBytes = this.ranges.size;
+    this.restarts += 1;
+    this.ranges.clear();
+    this.#hasher?.reset();
+    // Truncate before the new journal is written: a crash in between leaves an empty file, never
+    // old bytes under a new validator.
+    await (await this.file()).truncate(0);
+    this.adopt(total, validator);
+    await removeJournal(this.paths.journal);
+    this.emit({ type: 'restart', reason, discardedBytes });
+  }
+
+  /** Rewrites the journal when forced or when enough time has passed. */
+  async checkpoint(force: boolean): Promise<void> {
+    const now = performance.now();
+    if (!force && now - this.#lastJournalAt < journalIntervalMs) return;
+    this.#lastJournalAt = now;
+    if (this.#file && now - this.#lastSyncAt >= syncIntervalMs) {
+      // Power-loss safety (FAULTS LOC-06): data reaches the device before the journal claims it.
+      this.#lastSyncAt = now;
+      await this.#file.sync();
+    }
+    const journal: Journal = {
+      version: 1,
+      url: this.url,
+      total: this.total,
+      validator: this.validator,
+      ranges: this.ranges.toArray(),
+    };
+    await writeJournal(this.paths.journal, journal);
+    this.#isJournalWritten = true;
+  }
+
+  /** Emits a progress event, at most once per interval unless forced. */
+  progress(force: boolean): void {
+    const now = performance.now();
+    if (!force && now - this.#lastProgressAt < this.#progressIntervalMs) return;
+    this.#lastProgressAt = now;
+    const bytesOnDisk = this.ranges.size;
+    const reading = this.#meter.read(bytesOnDisk, this.total);
+    this.emit({
+      type: 'progress',
+      bytesOnDisk,
+      total: this.total,
+      ...reading,
+      connections: this.connections,
+    });
+  }
+
+  /** Flushes data and journal so the next run resumes from exactly what is on disk. */
+  async flush(): Promise<void> {
+    if (!this.#file) return;
+    await this.#file.sync();
+    if (this.ranges.size > 0 || this.#isJournalWritten) await this.checkpoint(true);
+  }
+
+  /** Whether anything of this download is on disk. */
+  get hasPartial(): boolean {
+    return this.#file !== undefined;
+  }
+
+  async close(): Promise<void> {
+    await this.#file?.close();
+    this.#file = undefined;
+  }
+
+  /** Re-opens the partial after it was closed (a resume inside the same call). */
+  forgetFile(): void {
+    this.#file = undefined;
+  }
+}

@@ -1,0 +1,69 @@
+import { ErrorCode, RegetError } from './errors.js';
+
+/** Rejects with the signal's reason as soon as it aborts, even if `promise` never settles. */
+export function abortable<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) {
+    promise.catch(() => undefined);
+    return Promise.reject(signal.reason);
+  }
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(value);
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(error);
+      },
+    );
+  });
+}
+
+/** Resolves after `ms`, or rejects with the signal's reason when it aborts first. */
+export function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return abortable(
+    new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, ms);
+      signal.addEventListener('abort', () => clearTimeout(timer), { once: true });
+    }),
+    signal,
+  );
+}
+
+/**
+ * Aborts `controller` with a TIMEOUT error when {@link Watchdog.touch} is not called for `ms`:
+ * the idle timeout that fires on a stalled body, a hanging probe or a silent server (FAULTS NET-03).
+ */
+export class Watchdog {
+  #ms: number;
+  readonly #controller: AbortController;
+  readonly #what: string;
+  #timer: NodeJS.Timeout | undefined;
+
+  constructor(ms: number, controller: AbortController, what: string) {
+    this.#ms = ms;
+    this.#controller = controller;
+    this.#what = what;
+    this.touch();
+  }
+
+  /** Restarts the countdown, optionally with a new duration (connecting may take longer than idling). */
+  touch(ms?: number): void {
+    if (ms !== undefined) this.#ms = ms;
+    clearTimeout(this.#timer);
+    this.#timer = setTimeout(() => {
+      const seconds = Math.round(this.#ms / 100) / 10;
+      this.#controller.abort(
+        new RegetError(ErrorCode.TIMEOUT, `No data from ${this.#what} for ${seconds} s.`),
+      );
+    }, this.#ms);
+    this.#timer.unref();
+  }
+
+  stop(): void {
+    clearTimeout(this.#timer);
+  }
+}

@@ -1,0 +1,95 @@
+import type { ReadResponse } from './contract.js';
+import { ErrorCode, RegetError } from './errors.js';
+import type { RateLimiter } from './rate-limit.js';
+import type { DownloadSession } from './session.js';
+import { abortable, type Watchdog } from './timeout.js';
+
+/** Raised when bytes re-read from the remote differ from the bytes on disk. */
+export class OverlapMismatch extends Error {
+  readonly offset: number;
+  constructor(offset: number) {
+    super(`The remote differs from the partial at offset ${offset}.`);
+    this.offset = offset;
+  }
+}
+
+/** How one response's bytes are to be handled. */
+export interface PumpPlan {
+  /** Bytes before this offset are already on disk: compare them, never write them. */
+  readonly writeFrom: number;
+  /** Stop (successfully) at this offset even if the server sends more; undefined: to the end. */
+  readonly stopAt: number | undefined;
+  readonly signal: AbortSignal;
+  readonly watchdog: Watchdog;
+  readonly rateLimiter: RateLimiter | undefined;
+}
+
+/** Where a response's bytes ended. */
+export interface PumpResult {
+  /** Offset after the last byte received. */
+  readonly end: number;
+  /** Whether the body ended because the server finished (not because `stopAt` was reached). */
+  readonly isServerEnd: boolean;
+}
+
+function isSame(a: Uint8Array, b: Uint8Array): boolean {
+  return a.length === b.length && Buffer.compare(a, b) === 0;
+}
+
+/**
+ * Streams one response into the partial: bytes below `writeFrom` are compared with the disk (the
+ * verification overlap), the rest are written at their own offsets. Never writes past the declared
+ * span or the known total (FAULTS NET-05): extra bytes roll back what this response wrote.
+ */
+export async function pump(
+  session: DownloadSession,
+  response: ReadResponse,
+  plan: PumpPlan,
+): Promise<PumpResult> {
+  const limit = Math.min(response.end ?? Infinity, session.total ?? Infinity);
+  const firstWrite = Math.max(plan.writeFrom, response.start);
+  let position = response.start;
+  const iterator = response.body[Symbol.asyncIterator]();
+  let isServerEnd = false;
+  try {
+    for (;;) {
+      const next = await abortable(iterator.next(), plan.signal);
+      if (next.done) {
+        isServerEnd = true;
+        break;
+      }
+      plan.watchdog.touch();
+      let chunk = next.value;
+      session.received(chunk.length);
+      if (plan.stopAt !== undefined && position + chunk.length > plan.stopAt) {
+        chunk = chunk.subarray(0, Math.max(0, plan.stopAt - position));
+      }
+      if (position + chunk.length > limit) {
+        await session.rollback(firstWrite, position);
+        throw new RegetError(
+          ErrorCode.PROTOCOL,
+          `The server sent more bytes than it declared (past offset ${limit}).`,
+        );
+      }
+      if (position < plan.writeFrom) {
+        const count = Math.min(chunk.length, plan.writeFrom - position);
+        const onDisk = await session.readAt(position, count);
+        if (!isSame(onDisk, chunk.subarray(0, count))) throw new OverlapMismatch(position);
+        chunk = chunk.subarray(count);
+        position += count;
+      }
+      if (chunk.length > 0) {
+        await session.writeAt(position, chunk);
+        position += chunk.length;
+        await plan.rateLimiter?.take(chunk.length, plan.signal);
+      }
+      if (plan.stopAt !== undefined && position >= plan.stopAt) break;
+    }
+  } finally {
+    if (!isServerEnd) iterator.return?.()?.catch(() => undefined);
+  }
+  if (isServerEnd && response.end !== undefined && position < response.end) {
+    throw new RegetError(ErrorCode.PARTIAL, `The transfer ended at offset ${position} of ${response.end}.`);
+  }
+  return { end: position, isServerEnd };
+}

@@ -1,0 +1,311 @@
+import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type DownloadEvent, type DownloadOptions, download, ErrorCode, type RegetError } from '@reget/core';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { makeContent, seededRandom, sha256 } from '../content.js';
+import type { ConformanceServer, ConformanceTarget } from './target.js';
+
+const overlap = 65_536;
+const size = 512 * 1024 + 123;
+
+/** Options every scenario shares: fast retries, short timeouts, no real waiting. */
+function options(
+  server: ConformanceServer,
+  path: string,
+  destination: string,
+  events: DownloadEvent[],
+): DownloadOptions {
+  return {
+    url: server.url(path),
+    destination,
+    adapters: [server.adapter],
+    retries: 3,
+    retryDelayMs: 1,
+    connectTimeoutMs: 5_000,
+    idleTimeoutMs: 5_000,
+    onEvent: (event) => events.push(event),
+  };
+}
+
+async function failure(promise: Promise<unknown>): Promise<RegetError> {
+  try {
+    await promise;
+  } catch (error) {
+    return error as RegetError;
+  }
+  throw new Error('expected the download to fail');
+}
+
+const exists = (path: string) =>
+  stat(path).then(
+    () => true,
+    () => false,
+  );
+
+/**
+ * The adapter conformance suite (DESIGN.md, "Tests"): every scenario core relies on, run against a
+ * real server through the adapter. Scenarios that need a fault the server cannot inject are listed
+ * by name as not run, never skipped silently.
+ */
+export function runConformanceSuite(target: ConformanceTarget): void {
+  describe(`conformance: ${target.name}`, () => {
+    let server: ConformanceServer;
+    let directory: string;
+    let events: DownloadEvent[];
+    let counter = 0;
+    const content = makeContent(size, 7);
+    const fresh = () => `f${++counter}.bin`;
+    const setup = async () => {
+      const name = fresh();
+      await server.putFile(`/${name}`, content);
+      server.setFaults({});
+      server.resetCounters();
+      return { path: `/${name}`, destination: join(directory, name) };
+    };
+
+    beforeAll(async () => {
+      server = await target.start();
+      directory = await mkdtemp(join(tmpdir(), `reget-conformance-${target.name}-`));
+    });
+    afterAll(async () => {
+      await server?.close();
+      if (directory) await rm(directory, { recursive: true, force: true });
+    });
+    beforeEach(() => {
+      events = [];
+    });
+
+    it('downloads a fresh file byte for byte, with the true total in every progress event', async () => {
+      const { path, destination } = await setup();
+      const result = await download(options(server, path, destination, events));
+      expect(sha256(await readFile(destination))).toBe(sha256(content));
+      expect(result.size).toBe(size);
+      expect(await exists(`${destination}.part`)).toBe(false);
+      expect(await exists(`${destination}.reget`)).toBe(false);
+      const progress = events.filter((event) => event.type === 'progress');
+      expect(progress.length).toBeGreaterThan(0);
+      for (const event of progress) expect(event.total).toBe(size);
+      expect(server.bytesSent()).toBe(size);
+    });
+
+    for (const cut of [1, 511, 512, 513, overlap - 1, overlap + 1, Math.floor(size / 2), size - 1]) {
+      it(`resumes after a drop at byte ${cut}, fetching only the missing bytes plus the overlap`, async () => {
+        const { path, destination } = await setup();
+        server.setFaults({ dropAfterBytes: cut, dropTimes: 1 });
+        const first = await failure(download({ ...options(server, path, destination, events), retries: 0 }));
+        expect(first.code).toBe(ErrorCode.PARTIAL);
+        const onDisk = await readFile(`${destination}.part`);
+        expect(onDisk.length).toBe(cut);
+        expect(Buffer.compare(onDisk, content.subarray(0, cut))).toBe(0);
+        expect(await exists(`${destination}.reget`)).toBe(true);
+        server.resetCounters();
+        const result = await download(options(server, path, destination, events));
+        expect(sha256(await readFile(destination))).toBe(sha256(content));
+        expect(result.resumes).toBe(1);
+        expect(server.bytesSent()).toBeLessThanOrEqual(size - cut + overlap);
+      });
+    }
+
+    it('retries a connection dropped mid-body several times within one call', async () => {
+      const { path, destination } = await setup();
+      server.setFaults({ dropAfterBytes: 100_000, dropTimes: 3 });
+      const result = await download(options(server, path, destination, events));
+      expect(sha256(await readFile(destination))).toBe(sha256(content));
+      expect(events.filter((event) => event.type === 'retry').length).toBe(3);
+      expect(server.bytesSent()).toBeLessThanOrEqual(size + 3 * overlap);
+      expect(result.restarts).toBe(0);
+    });
+
+    it('is byte-identical for random cut points, several cuts per download (seeded)', async () => {
+      const seed = Number(process.env.REGET_SEED ?? 20261125);
+      const random = seededRandom(seed);
+      for (let round = 0; round < 6; round++) {
+        const { path, destination } = await setup();
+        const cut = 1 + Math.floor(random() * (size / 3));
+        const times = 1 + Math.floor(random() * 3);
+        server.setFaults({ dropAfterBytes: cut, dropTimes: times });
+        await download({ ...options(server, path, destination, events), retries: times });
+        const ok = sha256(await readFile(destination)) === sha256(content);
+        expect(ok, `seed ${seed} round ${round} cut ${cut} x${times}`).toBe(true);
+        expect(server.bytesSent(), `seed ${seed} round ${round}`).toBeLessThanOrEqual(size + times * overlap);
+      }
+    });
+
+    it('restarts from zero, and says why, when the remote changed between runs', async () => {
+      const { path, destination } = await setup();
+      server.setFaults({ dropAfterBytes: 200_000, dropTimes: 1 });
+      await failure(download({ ...options(server, path, destination, events), retries: 0 }));
+      const replacement = makeContent(size, 99);
+      await server.putFile(path, replacement);
+      server.setFaults({});
+      const result = await download(options(server, path, destination, events));
+      expect(sha256(await readFile(destination))).toBe(sha256(replacement));
+      expect(result.restarts).toBe(1);
+      expect(events.some((event) => event.type === 'restart' && event.reason === 'remote changed')).toBe(
+        true,
+      );
+    });
+
+    it('keeps the partial untouched and fails REMOTE_CHANGED when restart is refused', async () => {
+      const { path, destination } = await setup();
+      server.setFaults({ dropAfterBytes: 200_000, dropTimes: 1 });
+      await failure(download({ ...options(server, path, destination, events), retries: 0 }));
+      const before = await readFile(`${destination}.part`);
+      await server.putFile(path, makeContent(size, 98));
+      server.setFaults({});
+      const error = await failure(
+        download({ ...options(server, path, destination, events), allowRestart: false }),
+      );
+      expect(error.code).toBe(ErrorCode.REMOTE_CHANGED);
+      expect(Buffer.compare(await readFile(`${destination}.part`), before)).toBe(0);
+      expect(await exists(destination)).toBe(false);
+    });
+
+    it('restarts when the remote shrank below the bytes on disk', async () => {
+      const { path, destination } = await setup();
+      server.setFaults({ dropAfterBytes: 400_000, dropTimes: 1 });
+      await failure(download({ ...options(server, path, destination, events), retries: 0 }));
+      const smaller = makeContent(100_000, 5);
+      await server.putFile(path, smaller);
+      server.setFaults({});
+      const result = await download(options(server, path, destination, events));
+      expect(sha256(await readFile(destination))).toBe(sha256(smaller));
+      expect(result.restarts).toBe(1);
+    });
+
+    it('reports NOT_FOUND and leaves nothing behind', async () => {
+      const destination = join(directory, fresh());
+      const error = await failure(download(options(server, '/missing.bin', destination, events)));
+      expect(error.code).toBe(ErrorCode.NOT_FOUND);
+      expect(error.retryable).toBe(false);
+      for (const suffix of ['', '.part', '.reget', '.reget.lock'])
+        expect(await exists(destination + suffix)).toBe(false);
+    });
+
+    it('stops promptly on abort and resumes on the next run', async () => {
+      const { path, destination } = await setup();
+      server.setFaults({ stallAfterBytes: 150_000 });
+      const controller = new AbortController();
+      const pending = download({
+        ...options(server, path, destination, events),
+        signal: controller.signal,
+        onEvent: (event) => {
+          if (event.type === 'progress' && event.bytesOnDisk >= 150_000) controller.abort();
+        },
+        progressIntervalMs: 0,
+      });
+      const error = await failure(pending);
+      expect(error.code).toBe(ErrorCode.ABORTED);
+      const kept = await readFile(`${destination}.part`);
+      expect(kept.length).toBeGreaterThanOrEqual(150_000);
+      expect(Buffer.compare(kept, content.subarray(0, kept.length))).toBe(0);
+      server.setFaults({});
+      server.resetCounters();
+      await download(options(server, path, destination, events));
+      expect(sha256(await readFile(destination))).toBe(sha256(content));
+      expect(server.bytesSent()).toBeLessThanOrEqual(size - kept.length + overlap);
+    });
+
+    it('treats an existing complete file as already complete when asked to continue', async () => {
+      const { path, destination } = await setup();
+      await writeFile(destination, content);
+      server.resetCounters();
+      const result = await download({ ...options(server, path, destination, events), ifExists: 'continue' });
+      expect(result.isAlreadyComplete).toBe(true);
+      expect(server.bytesSent()).toBeLessThanOrEqual(overlap);
+      expect(sha256(await readFile(destination))).toBe(sha256(content));
+    });
+
+    it('verifies a checksum, and keeps a mismatching file out of place', async () => {
+      const { path, destination } = await setup();
+      const good = await download({
+        ...options(server, path, destination, events),
+        checksum: `sha256:${sha256(content)}`,
+      });
+      expect(good.checksum).toBe(`sha256:${sha256(content)}`);
+      const other = join(directory, fresh());
+      const error = await failure(
+        download({ ...options(server, path, other, events), checksum: `sha256:${'0'.repeat(64)}` }),
+      );
+      expect(error.code).toBe(ErrorCode.CHECKSUM);
+      expect(await exists(other)).toBe(false);
+      expect(await exists(`${other}.corrupt`)).toBe(true);
+    });
+
+    const notRun: string[] = [];
+    if (target.capabilities.stall) {
+      it('times out a stalled body, keeps the partial, and resumes', async () => {
+        const { path, destination } = await setup();
+        server.setFaults({ stallAfterBytes: 100_000 });
+        const error = await failure(
+          download({ ...options(server, path, destination, events), retries: 0, idleTimeoutMs: 300 }),
+        );
+        expect(error.code).toBe(ErrorCode.TIMEOUT);
+        expect((await readFile(`${destination}.part`)).length).toBeGreaterThan(0);
+        server.setFaults({});
+        await download(options(server, path, destination, events));
+        expect(sha256(await readFile(destination))).toBe(sha256(content));
+      });
+    } else notRun.push('stall');
+
+    if (target.capabilities.ignoreRange) {
+      it('never appends a whole-file answer to a partial: restarts, or fails with the partial untouched', async () => {
+        const { path, destination } = await setup();
+        server.setFaults({ dropAfterBytes: 200_000, dropTimes: 1 });
+        await failure(download({ ...options(server, path, destination, events), retries: 0 }));
+        const before = await readFile(`${destination}.part`);
+        server.setFaults({ ignoreRange: true });
+        const error = await failure(
+          download({ ...options(server, path, destination, events), allowRestart: false }),
+        );
+        expect([ErrorCode.RANGE_NOT_SUPPORTED, ErrorCode.REMOTE_CHANGED]).toContain(error.code);
+        expect(Buffer.compare(await readFile(`${destination}.part`), before)).toBe(0);
+        const result = await download(options(server, path, destination, events));
+        expect(result.restarts).toBe(1);
+        expect(sha256(await readFile(destination))).toBe(sha256(content));
+      });
+    } else notRun.push('ignore-range');
+
+    if (target.capabilities.refuseRange) {
+      it('restarts when the server refuses to start at an offset', async () => {
+        const { path, destination } = await setup();
+        server.setFaults({ dropAfterBytes: 200_000, dropTimes: 1 });
+        await failure(download({ ...options(server, path, destination, events), retries: 0 }));
+        server.setFaults({ refuseRange: true });
+        const refused = await failure(
+          download({ ...options(server, path, destination, events), allowRestart: false }),
+        );
+        expect(refused.code).toBe(ErrorCode.RANGE_NOT_SUPPORTED);
+        const result = await download(options(server, path, destination, events));
+        expect(result.restarts).toBe(1);
+        expect(sha256(await readFile(destination))).toBe(sha256(content));
+      });
+    } else notRun.push('refuse-range');
+
+    it('reports AUTH for refused credentials without retrying, if the server authenticates', async (context) => {
+      const url = server.unauthorizedUrl?.('/any.bin');
+      if (url === undefined) {
+        notRun.push('auth');
+        expect(server.unauthorizedUrl?.('/any.bin')).toBeUndefined();
+        return;
+      }
+      const destination = join(directory, fresh());
+      const error = await failure(download({ ...options(server, '/any.bin', destination, events), url }));
+      expect(error.code).toBe(ErrorCode.AUTH);
+      expect(events.some((event) => event.type === 'retry')).toBe(false);
+      expect(error.message).not.toContain('secret');
+      context.annotate?.('auth scenario run');
+    });
+
+    it('lists the scenarios this server cannot provoke', () => {
+      // Declared, not skipped: the capabilities object says what the server cannot do.
+      expect(notRun).toEqual(
+        Object.entries({ stall: 'stall', ignoreRange: 'ignore-range', refuseRange: 'refuse-range' })
+          .filter(([capability]) => !target.capabilities[capability as 'stall'])
+          .map(([, name]) => name)
+          .concat(server.unauthorizedUrl?.('/x') === undefined ? ['auth'] : []),
+      );
+    });
+  });
+}

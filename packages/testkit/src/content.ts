@@ -1,0 +1,35 @@
+import { createHash } from 'node:crypto';
+
+/**
+ * A small seeded pseudo-random generator (mulberry32), so randomised tests print a seed and a
+ * failure can be replayed exactly.
+ */
+export function seededRandom(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** `size` bytes of reproducible, non-repeating content for a seed: every offset is distinguishable. */
+export function makeContent(size: number, seed = 1): Uint8Array {
+  const random = seededRandom(seed);
+  const bytes = new Uint8Array(size);
+  for (let index = 0; index < size; index += 4) {
+    const word = Math.floor(random() * 4294967296);
+    bytes[index] = word & 0xff;
+    if (index + 1 < size) bytes[index + 1] = (word >>> 8) & 0xff;
+    if (index + 2 < size) bytes[index + 2] = (word >>> 16) & 0xff;
+    if (index + 3 < size) bytes[index + 3] = (word >>> 24) & 0xff;
+  }
+  return bytes;
+}
+
+/** Hex sha256 of bytes. */
+export function sha256(bytes: Uint8Array): string {
+  return createHash('sha256').update(bytes).digest('hex');
+}
