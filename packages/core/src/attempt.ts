@@ -7,7 +7,7 @@ import type { RestartReason } from './events.js';
 import { readJournal } from './journal.js';
 import type { RateLimiter } from './rate-limit.js';
 import type { DownloadSession } from './session.js';
-import { abortable, Watchdog } from './timeout.js';
+import { abortable, LowSpeedGuard, Watchdog } from './timeout.js';
 import { OverlapMismatch, pump } from './transfer.js';
 
 /** Settings that stay the same for every attempt of one download. */
@@ -20,6 +20,7 @@ export interface AttemptSettings {
   readonly allowRestart: boolean;
   readonly rateLimiter: RateLimiter | undefined;
   readonly maxRestarts: number;
+  readonly lowSpeedLimit: { readonly bytesPerSecond: number; readonly seconds: number } | undefined;
 }
 
 /** How an attempt ended without an error. */
@@ -131,6 +132,7 @@ export async function runAttempt(
     settings.url.host,
   );
   let remote: Remote | undefined;
+  let lowSpeed: LowSpeedGuard | undefined;
   try {
     remote = await abortable(
       settings.adapter.open(settings.url, {
@@ -170,7 +172,9 @@ export async function runAttempt(
     if (response.isUnsatisfiable) return unsatisfiable(session, request, response, stat);
     check(session, request, response, writeFrom);
     session.connections = 1;
+    lowSpeed = settings.lowSpeedLimit && new LowSpeedGuard(settings.lowSpeedLimit, controller);
     const result = await pump(session, response, {
+      lowSpeed,
       writeFrom,
       stopAt: request.end,
       signal: attemptSignal,
@@ -200,6 +204,7 @@ export async function runAttempt(
   } finally {
     session.connections = 0;
     watchdog.stop();
+    lowSpeed?.stop();
     signal.removeEventListener('abort', onAbort);
     await remote?.close().catch(() => undefined);
   }

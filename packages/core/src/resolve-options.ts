@@ -15,6 +15,7 @@ export interface ResolvedOptions {
   readonly overlapBytes: number;
   readonly progressIntervalMs: number;
   readonly maxRestarts: number;
+  readonly lowSpeedLimit: DownloadOptions['lowSpeedLimit'];
 }
 
 function count(name: string, value: number | undefined, fallback: number, minimum = 0): number {
@@ -51,5 +52,9 @@ export function resolveOptions(options: DownloadOptions): ResolvedOptions {
     overlapBytes: count('overlapBytes', options.overlapBytes, 65_536),
     progressIntervalMs: count('progressIntervalMs', options.progressIntervalMs, 200),
     maxRestarts: 3,
+    lowSpeedLimit: options.lowSpeedLimit && {
+      bytesPerSecond: count('lowSpeedLimit.bytesPerSecond', options.lowSpeedLimit.bytesPerSecond, 0, 1),
+      seconds: count('lowSpeedLimit.seconds', options.lowSpeedLimit.seconds, 0, 1),
+    },
   };
 }

@@ -67,3 +67,43 @@ export class Watchdog {
     clearTimeout(this.#timer);
   }
 }
+
+/**
+ * Aborts `controller` with a TIMEOUT error when fewer than `bytesPerSecond` arrive per second on
+ * average over `seconds` (FAULTS NET-04): a trickle of one byte every few seconds defeats an idle
+ * timeout but not this.
+ */
+export class LowSpeedGuard {
+  readonly #timer: NodeJS.Timeout;
+  #received = 0;
+  readonly #window: number[] = [];
+
+  constructor(
+    limit: { readonly bytesPerSecond: number; readonly seconds: number },
+    controller: AbortController,
+  ) {
+    this.#timer = setInterval(() => {
+      this.#window.push(this.#received);
+      this.#received = 0;
+      if (this.#window.length > limit.seconds) this.#window.shift();
+      const total = this.#window.reduce((sum, bytes) => sum + bytes, 0);
+      if (this.#window.length >= limit.seconds && total < limit.bytesPerSecond * limit.seconds) {
+        controller.abort(
+          new RegetError(
+            ErrorCode.TIMEOUT,
+            `The transfer stayed below ${limit.bytesPerSecond} bytes/s for ${limit.seconds} s.`,
+          ),
+        );
+      }
+    }, 1000);
+    this.#timer.unref();
+  }
+
+  received(bytes: number): void {
+    this.#received += bytes;
+  }
+
+  stop(): void {
+    clearInterval(this.#timer);
+  }
+}

@@ -2,7 +2,7 @@ import type { ReadResponse } from './contract.js';
 import { ErrorCode, RegetError } from './errors.js';
 import type { RateLimiter } from './rate-limit.js';
 import type { DownloadSession } from './session.js';
-import { abortable, type Watchdog } from './timeout.js';
+import { abortable, type LowSpeedGuard, type Watchdog } from './timeout.js';
 
 /** Raised when bytes re-read from the remote differ from the bytes on disk. */
 export class OverlapMismatch extends Error {
@@ -22,6 +22,7 @@ export interface PumpPlan {
   readonly signal: AbortSignal;
   readonly watchdog: Watchdog;
   readonly rateLimiter: RateLimiter | undefined;
+  readonly lowSpeed: LowSpeedGuard | undefined;
 }
 
 /** Where a response's bytes ended. */
@@ -61,6 +62,7 @@ export async function pump(
       plan.watchdog.touch();
       let chunk = next.value;
       session.received(chunk.length);
+      plan.lowSpeed?.received(chunk.length);
       if (plan.stopAt !== undefined && position + chunk.length > plan.stopAt) {
         chunk = chunk.subarray(0, Math.max(0, plan.stopAt - position));
       }
