@@ -1,14 +1,16 @@
 import { stat as fileStat } from 'node:fs/promises';
-import type { Adapter, ReadRequest, ReadResponse, Remote, RemoteStat } from './contract.js';
+import type { Adapter, Remote, RemoteStat } from './contract.js';
 import { type Decision, decide, type LocalState } from './decide.js';
 import { pathKind } from './destination.js';
-import { ErrorCode, isRegetError, RegetError } from './errors.js';
+import { ErrorCode, RegetError } from './errors.js';
 import type { RestartReason } from './events.js';
 import { readJournal } from './journal.js';
 import type { RateLimiter } from './rate-limit.js';
+import { Scheduler } from './scheduler.js';
 import type { DownloadSession } from './session.js';
 import { abortable, LowSpeedGuard, Watchdog } from './timeout.js';
-import { OverlapMismatch, pump } from './transfer.js';
+import { OverlapMismatch } from './transfer.js';
+import { RestartNeeded, runWorker, type WorkerContext } from './worker.js';
 
 /** Settings that stay the same for every attempt of one download. */
 export interface AttemptSettings {
@@ -21,17 +23,12 @@ export interface AttemptSettings {
   readonly rateLimiter: RateLimiter | undefined;
   readonly maxRestarts: number;
   readonly lowSpeedLimit: { readonly bytesPerSecond: number; readonly seconds: number } | undefined;
+  readonly connections: number;
+  readonly minSegmentBytes: number;
 }
 
 /** How an attempt ended without an error. */
 export type AttemptOutcome = 'complete' | 'progress' | 'restart';
-
-/** Raised inside an attempt when the bytes on disk must go; turned into a restart or an error. */
-class RestartNeeded extends Error {
-  constructor(readonly reason: RestartReason) {
-    super(reason);
-  }
-}
 
 async function readLocal(session: DownloadSession): Promise<LocalState> {
   const journal = await readJournal(session.paths.journal);
@@ -43,12 +40,7 @@ async function readLocal(session: DownloadSession): Promise<LocalState> {
 }
 
 /** Applies a decision to the session; returns whether the bytes on disk must be verified. */
-async function apply(
-  session: DownloadSession,
-  decision: Decision,
-  stat: RemoteStat,
-  local: LocalState,
-): Promise<boolean> {
+function apply(session: DownloadSession, decision: Decision, stat: RemoteStat, local: LocalState): boolean {
   if (decision.action === 'restart') throw new RestartNeeded(decision.reason);
   session.ranges.clear();
   if (decision.action === 'fresh') {
@@ -56,62 +48,25 @@ async function apply(
     return false;
   }
   for (const [start, end] of decision.ranges) session.ranges.add(start, end);
-  const journal = local.journal;
   session.total = decision.total;
-  session.validator = journal?.url === session.url ? (journal.validator ?? stat.validator) : stat.validator;
+  const journal = local.journal?.url === session.url ? local.journal : undefined;
+  session.validator = journal?.validator ?? stat.validator;
   return decision.mustVerify;
 }
 
-/** The first gap to fetch and the request that fetches it, with its verification window. */
-function planRead(session: DownloadSession, mustVerify: boolean, overlapBytes: number, signal: AbortSignal) {
-  const gap = session.ranges.missing(session.total)[0];
-  const gapStart = gap?.[0] ?? session.total ?? session.ranges.end;
-  const gapEnd = gap?.[1];
-  const coveredFrom = session.ranges.rangeStartAt(gapStart) ?? gapStart;
-  const start = mustVerify ? Math.max(coveredFrom, gapStart - overlapBytes) : gapStart;
-  // An interior gap (segments) ends where the next range starts; the last one runs to the end.
-  const end =
-    gapEnd !== undefined && Number.isFinite(gapEnd) && gapEnd !== session.total ? gapEnd : undefined;
-  const strong = session.validator?.isStrong ? session.validator : undefined;
-  const request: ReadRequest = { start, end, validator: strong, signal };
-  return { request, writeFrom: gapStart };
-}
-
-/** Checks an answer against the request and the bytes on disk (FAULTS HTTP-01..07, CHG-03, CHG-05). */
-function check(session: DownloadSession, request: ReadRequest, response: ReadResponse, writeFrom: number) {
-  const hasBytes = session.ranges.size > 0;
-  if (response.validator && session.validator && response.validator.value !== session.validator.value) {
-    if (hasBytes) throw new RestartNeeded('remote changed');
-    session.adopt(response.total ?? session.total, response.validator);
-  }
-  if (response.total !== undefined && session.total !== undefined && response.total !== session.total) {
-    if (hasBytes)
-      throw new RestartNeeded(
-        response.total < session.ranges.end ? 'local larger than remote' : 'remote changed',
-      );
-    session.adopt(response.total, response.validator ?? session.validator);
-  }
-  session.total ??= response.total;
-  session.validator ??= response.validator;
-  if (response.start > request.start) {
-    throw new RegetError(
-      ErrorCode.PROTOCOL,
-      `Asked for bytes from ${request.start} but the server sent from ${response.start}.`,
-    );
-  }
-  if (response.start < request.start) {
-    if (response.start === 0 && hasBytes) throw new RestartNeeded('server ignored range');
-    if (!session.ranges.covers(response.start, writeFrom)) {
-      throw new RegetError(
-        ErrorCode.PROTOCOL,
-        `Asked for bytes from ${request.start} but the server sent from ${response.start}.`,
-      );
-    }
-  }
+/** How many connections this attempt may use, and why fewer than asked when so. */
+function connectionsFor(session: DownloadSession, settings: AttemptSettings, stat: RemoteStat) {
+  if (settings.connections <= 1) return { used: 1, reason: undefined };
+  if (!settings.adapter.capabilities.segments)
+    return { used: 1, reason: `the ${settings.adapter.name} adapter cannot` };
+  if (stat.acceptsRanges === false) return { used: 1, reason: 'the server does not serve ranges' };
+  if (session.total === undefined) return { used: 1, reason: 'the size is unknown' };
+  return { used: settings.connections, reason: undefined };
 }
 
 /**
- * One attempt: open the remote, probe it, decide, fetch the first missing range, and close. Only
+ * One attempt: open the remote, probe it, decide, and fetch every missing range with one or more
+ * connections (one code path: a single connection is the plan with one range), then close. Only
  * what is missing is fetched, plus the verification overlap when no strong validator vouches for
  * the bytes on disk.
  */
@@ -126,24 +81,16 @@ export async function runAttempt(
   signal.addEventListener('abort', onAbort, { once: true });
   if (signal.aborted) onAbort();
   const attemptSignal = controller.signal;
-  const watchdog = new Watchdog(
-    settings.idleTimeoutMs + settings.connectTimeoutMs,
-    controller,
-    settings.url.host,
-  );
+  const host = settings.url.host;
+  const watchdog = new Watchdog(settings.connectTimeoutMs + settings.idleTimeoutMs, controller, host);
   let remote: Remote | undefined;
   let lowSpeed: LowSpeedGuard | undefined;
   try {
-    remote = await abortable(
-      settings.adapter.open(settings.url, {
-        signal: attemptSignal,
-        connectTimeoutMs: settings.connectTimeoutMs,
-      }),
-      attemptSignal,
-    );
+    const context = { signal: attemptSignal, connectTimeoutMs: settings.connectTimeoutMs };
+    remote = await abortable(settings.adapter.open(settings.url, context), attemptSignal);
     watchdog.touch(settings.idleTimeoutMs);
     const stat = await abortable(remote.stat(attemptSignal), attemptSignal);
-    watchdog.touch();
+    watchdog.stop();
     session.emit({ type: 'probe', url: stat.url, total: stat.size, acceptsRanges: stat.acceptsRanges });
     const local = await readLocal(session);
     const decision = decide(stat, local, isRestartRequested);
@@ -156,41 +103,38 @@ export async function runAttempt(
       total: decision.total,
       reason: decision.reason,
     });
-    const mustVerify = await apply(session, decision, stat, local);
+    const mustVerify = apply(session, decision, stat, local);
     if (decision.action === 'complete') return 'complete';
     if (decision.action === 'resume') session.resumes += 1;
 
-    const { request, writeFrom } = planRead(session, mustVerify, settings.overlapBytes, attemptSignal);
-    const response = await abortable(remote.read(request), attemptSignal).catch((error: unknown) => {
-      // FTP's refused REST: the server can only send from zero, which is a restart, not a failure.
-      if (request.start > 0 && isRegetError(error, ErrorCode.RANGE_NOT_SUPPORTED)) {
-        throw new RestartNeeded('ranges not supported');
-      }
-      throw error;
-    });
-    watchdog.touch();
-    if (response.isUnsatisfiable) return unsatisfiable(session, request, response, stat);
-    check(session, request, response, writeFrom);
-    session.connections = 1;
+    const { used, reason } = connectionsFor(session, settings, stat);
+    if (settings.connections > 1)
+      session.emit({ type: 'segments', requested: settings.connections, used, reason });
+    const gaps = session.ranges.missing(session.total);
+    // A complete file that must still be verified: re-read the tail once.
+    const plan = gaps.length > 0 ? gaps : [[session.total ?? 0, session.total ?? 0] as const];
+    const scheduler = new Scheduler(plan, used, settings.minSegmentBytes);
     lowSpeed = settings.lowSpeedLimit && new LowSpeedGuard(settings.lowSpeedLimit, controller);
-    const result = await pump(session, response, {
-      lowSpeed,
-      writeFrom,
-      stopAt: request.end,
-      signal: attemptSignal,
-      watchdog,
+    const workerContext: WorkerContext = {
+      session,
+      remote,
+      stat,
+      scheduler,
+      mustVerify,
+      overlapBytes: settings.overlapBytes,
+      idleTimeoutMs: settings.idleTimeoutMs,
+      host,
       rateLimiter: settings.rateLimiter,
-    });
-    if (result.isServerEnd && session.total === undefined && request.end === undefined)
-      session.total = result.end;
-    return session.total !== undefined && session.ranges.covers(0, session.total) ? 'complete' : 'progress';
+      lowSpeed,
+    };
+    const failures = await runWorkers(workerContext, used, controller);
+    const isComplete = session.total !== undefined && session.ranges.covers(0, session.total);
+    if (isComplete) return 'complete';
+    const failure = failures.find((error) => error !== undefined);
+    if (failure) throw failure;
+    return 'progress';
   } catch (error) {
-    const reason =
-      error instanceof RestartNeeded
-        ? error.reason
-        : error instanceof OverlapMismatch
-          ? 'remote changed'
-          : undefined;
+    const reason = restartReason(error);
     if (!reason) throw error;
     if (!settings.allowRestart && reason !== 'restart requested') throw refusal(reason);
     if (session.restarts >= settings.maxRestarts) {
@@ -202,12 +146,32 @@ export async function runAttempt(
     await session.discard(reason, undefined, undefined);
     return 'restart';
   } finally {
-    session.connections = 0;
     watchdog.stop();
     lowSpeed?.stop();
     signal.removeEventListener('abort', onAbort);
     await remote?.close().catch(() => undefined);
   }
+}
+
+/** Runs the connections; the first one that must stop everything aborts the others. */
+async function runWorkers(context: WorkerContext, count: number, controller: AbortController) {
+  const workers = Array.from({ length: count }, () =>
+    runWorker(context, controller.signal).catch((error: unknown) => {
+      if (!controller.signal.aborted) controller.abort(error);
+      throw error;
+    }),
+  );
+  const settled = await Promise.allSettled(workers);
+  // Prefer the error that stopped the attempt over the aborts it caused in the other connections.
+  const reason: unknown = controller.signal.reason;
+  if (controller.signal.aborted) throw reason;
+  return settled.map((result) => (result.status === 'fulfilled' ? result.value : undefined));
+}
+
+function restartReason(error: unknown): RestartReason | undefined {
+  if (error instanceof RestartNeeded) return error.reason;
+  if (error instanceof OverlapMismatch) return 'remote changed';
+  return undefined;
 }
 
 /** The error for a restart the caller refused; the partial stays as it is. */
@@ -222,26 +186,4 @@ function refusal(reason: RestartReason): RegetError {
     ErrorCode.REMOTE_CHANGED,
     `The remote changed (${reason}), and restarting was refused.`,
   );
-}
-
-/** An answer saying the requested start is at or past the end of the file (HTTP 416). */
-function unsatisfiable(
-  session: DownloadSession,
-  request: ReadRequest,
-  response: ReadResponse,
-  stat: RemoteStat,
-): AttemptOutcome {
-  const total = response.total ?? stat.size;
-  if (total === undefined) {
-    throw new RegetError(
-      ErrorCode.PROTOCOL,
-      'The server refused the range without saying how large the file is.',
-      { retryable: true },
-    );
-  }
-  if (total === request.start && session.ranges.covers(0, total)) {
-    session.total = total;
-    return 'complete';
-  }
-  throw new RestartNeeded(total < session.ranges.end ? 'local larger than remote' : 'remote changed');
 }

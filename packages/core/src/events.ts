@@ -54,6 +54,14 @@ export type DownloadEvent =
       readonly connections: number;
     }
   | {
+      /** How many connections the download uses when more than one was asked for. */
+      readonly type: 'segments';
+      readonly requested: number;
+      readonly used: number;
+      /** Why fewer connections than requested are used, when so. */
+      readonly reason: string | undefined;
+    }
+  | {
       /** Size and checksum were verified and the file renamed into place. */
       readonly type: 'complete';
       readonly size: number;

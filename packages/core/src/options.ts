@@ -45,6 +45,10 @@ export interface DownloadOptions {
   readonly ifExists?: ExistingFilePolicy | undefined;
   /** Parallel connections on disjoint ranges (when the remote serves ranges). Default 1. */
   readonly connections?: number | undefined;
+  /** Upper bound for `connections` to one host; raise it deliberately. Default 16. */
+  readonly maxConnectionsPerHost?: number | undefined;
+  /** Smallest range a connection is given or steals. Default 1 MiB. */
+  readonly minSegmentBytes?: number | undefined;
   /** Bytes re-read and compared before resuming when there is no strong validator. Default 65 536. */
   readonly overlapBytes?: number | undefined;
   /** Minimum interval between progress events in ms. Default 200. */

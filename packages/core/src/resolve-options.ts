@@ -12,6 +12,7 @@ export interface ResolvedOptions {
   readonly restart: boolean;
   readonly ifExists: ExistingFilePolicy;
   readonly connections: number;
+  readonly minSegmentBytes: number;
   readonly overlapBytes: number;
   readonly progressIntervalMs: number;
   readonly maxRestarts: number;
@@ -48,7 +49,11 @@ export function resolveOptions(options: DownloadOptions): ResolvedOptions {
     allowRestart: options.allowRestart ?? true,
     restart: options.restart ?? false,
     ifExists,
-    connections: count('connections', options.connections, 1, 1),
+    connections: Math.min(
+      count('connections', options.connections, 1, 1),
+      count('maxConnectionsPerHost', options.maxConnectionsPerHost, 16, 1),
+    ),
+    minSegmentBytes: count('minSegmentBytes', options.minSegmentBytes, 1 << 20, 1),
     overlapBytes: count('overlapBytes', options.overlapBytes, 65_536),
     progressIntervalMs: count('progressIntervalMs', options.progressIntervalMs, 200),
     maxRestarts: 3,

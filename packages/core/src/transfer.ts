@@ -17,8 +17,10 @@ export class OverlapMismatch extends Error {
 export interface PumpPlan {
   /** Bytes before this offset are already on disk: compare them, never write them. */
   readonly writeFrom: number;
-  /** Stop (successfully) at this offset even if the server sends more; undefined: to the end. */
-  readonly stopAt: number | undefined;
+  /** Where to stop (successfully) even if the server sends more; it may shrink while bytes flow. */
+  readonly stopAt: () => number | undefined;
+  /** Told the offset after each write. */
+  readonly onAdvance: (position: number) => void;
   readonly signal: AbortSignal;
   readonly watchdog: Watchdog;
   readonly rateLimiter: RateLimiter | undefined;
@@ -63,8 +65,9 @@ export async function pump(
       let chunk = next.value;
       session.received(chunk.length);
       plan.lowSpeed?.received(chunk.length);
-      if (plan.stopAt !== undefined && position + chunk.length > plan.stopAt) {
-        chunk = chunk.subarray(0, Math.max(0, plan.stopAt - position));
+      const stopAt = plan.stopAt();
+      if (stopAt !== undefined && position + chunk.length > stopAt) {
+        chunk = chunk.subarray(0, Math.max(0, stopAt - position));
       }
       if (position + chunk.length > limit) {
         await session.rollback(firstWrite, position);
@@ -83,9 +86,11 @@ export async function pump(
       if (chunk.length > 0) {
         await session.writeAt(position, chunk);
         position += chunk.length;
+        plan.onAdvance(position);
         await plan.rateLimiter?.take(chunk.length, plan.signal);
       }
-      if (plan.stopAt !== undefined && position >= plan.stopAt) break;
+      const end = plan.stopAt();
+      if (end !== undefined && position >= end) break;
     }
   } finally {
     if (!isServerEnd) iterator.return?.()?.catch(() => undefined);

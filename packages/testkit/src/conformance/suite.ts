@@ -233,6 +233,71 @@ export function runConformanceSuite(target: ConformanceTarget): void {
       expect(await exists(`${other}.corrupt`)).toBe(true);
     });
 
+    describe('segmented (4 connections)', () => {
+      const segmented = (path: string, destination: string) => ({
+        ...options(server, path, destination, events),
+        connections: 4,
+        minSegmentBytes: 32 * 1024,
+        retries: 6,
+      });
+      const usedConnections = () => events.find((event) => event.type === 'segments');
+
+      it('downloads with several connections, or says why it uses one', async () => {
+        const { path, destination } = await setup();
+        await download(segmented(path, destination));
+        expect(sha256(await readFile(destination))).toBe(sha256(content));
+        const used = usedConnections();
+        if (server.adapter.capabilities.segments) expect(used).toMatchObject({ requested: 4, used: 4 });
+        else expect(used).toMatchObject({ requested: 4, used: 1, reason: expect.any(String) });
+      });
+
+      it('survives random cuts on random segments, byte-identical (seeded)', async () => {
+        const seed = Number(process.env.REGET_SEED ?? 4242);
+        const random = seededRandom(seed);
+        for (let round = 0; round < 4; round++) {
+          const { path, destination } = await setup();
+          const cut = 1 + Math.floor(random() * 100_000);
+          server.setFaults({ dropAfterBytes: cut, dropTimes: 1 + Math.floor(random() * 4) });
+          const result = await download(segmented(path, destination));
+          expect(sha256(await readFile(destination)), `seed ${seed} round ${round} cut ${cut}`).toBe(
+            sha256(content),
+          );
+          expect(result.restarts).toBe(0);
+        }
+      });
+
+      it('resumes every segment after an interruption, from what is on disk', async () => {
+        const { path, destination } = await setup();
+        server.setFaults({ dropAfterBytes: 60_000 });
+        const error = await failure(download({ ...segmented(path, destination), retries: 0 }));
+        expect([ErrorCode.PARTIAL, ErrorCode.NETWORK]).toContain(error.code);
+        const journal = JSON.parse(await readFile(`${destination}.reget`, 'utf8')) as {
+          ranges: [number, number][];
+        };
+        const partial = await readFile(`${destination}.part`);
+        for (const [start, end] of journal.ranges) {
+          expect(Buffer.compare(partial.subarray(start, end), content.subarray(start, end))).toBe(0);
+        }
+        server.setFaults({});
+        const result = await download(segmented(path, destination));
+        expect(sha256(await readFile(destination))).toBe(sha256(content));
+        expect(result.resumes).toBe(1);
+        expect(result.restarts).toBe(0);
+      });
+
+      it('restarts the whole file, never mixing versions, when the remote changes mid-way', async () => {
+        const { path, destination } = await setup();
+        server.setFaults({ dropAfterBytes: 60_000 });
+        await failure(download({ ...segmented(path, destination), retries: 0 }));
+        const replacement = makeContent(size, 1234);
+        await server.putFile(path, replacement);
+        server.setFaults({});
+        const result = await download(segmented(path, destination));
+        expect(sha256(await readFile(destination))).toBe(sha256(replacement));
+        expect(result.restarts).toBe(1);
+      });
+    });
+
     const notRun: string[] = [];
     if (target.capabilities.stall) {
       it('times out a stalled body, keeps the partial, and resumes', async () => {

@@ -1,0 +1,186 @@
+import type { ReadRequest, ReadResponse, Remote, RemoteStat } from './contract.js';
+import { ErrorCode, isRegetError, RegetError } from './errors.js';
+import type { RestartReason } from './events.js';
+import type { RateLimiter } from './rate-limit.js';
+import type { Assignment, Scheduler } from './scheduler.js';
+import type { DownloadSession } from './session.js';
+import { abortable, type LowSpeedGuard, Watchdog } from './timeout.js';
+import { OverlapMismatch, pump } from './transfer.js';
+
+/** Raised when the bytes on disk must go; the attempt turns it into a restart or an error. */
+export class RestartNeeded extends Error {
+  constructor(readonly reason: RestartReason) {
+    super(reason);
+  }
+}
+
+/** What every connection of one attempt shares. */
+export interface WorkerContext {
+  readonly session: DownloadSession;
+  readonly remote: Remote;
+  readonly stat: RemoteStat;
+  readonly scheduler: Scheduler;
+  readonly mustVerify: boolean;
+  readonly overlapBytes: number;
+  readonly idleTimeoutMs: number;
+  readonly host: string;
+  readonly rateLimiter: RateLimiter | undefined;
+  readonly lowSpeed: LowSpeedGuard | undefined;
+}
+
+/** Checks an answer against the request and the bytes on disk (FAULTS HTTP-01..07, CHG-03, CHG-05). */
+function check(
+  session: DownloadSession,
+  request: ReadRequest,
+  response: ReadResponse,
+  writeFrom: number,
+): void {
+  const hasBytes = session.ranges.size > 0;
+  if (response.validator && session.validator && response.validator.value !== session.validator.value) {
+    if (hasBytes) throw new RestartNeeded('remote changed');
+    session.adopt(response.total ?? session.total, response.validator);
+  }
+  if (response.total !== undefined && session.total !== undefined && response.total !== session.total) {
+    if (hasBytes) {
+      throw new RestartNeeded(
+        response.total < session.ranges.end ? 'local larger than remote' : 'remote changed',
+      );
+    }
+    session.adopt(response.total, response.validator ?? session.validator);
+  }
+  session.total ??= response.total;
+  session.validator ??= response.validator;
+  const mismatch = `Asked for bytes from ${request.start} but the server sent from ${response.start}.`;
+  if (response.start > request.start) throw new RegetError(ErrorCode.PROTOCOL, mismatch);
+  if (response.start < request.start) {
+    if (response.start === 0 && hasBytes) throw new RestartNeeded('server ignored range');
+    if (!session.ranges.covers(response.start, writeFrom)) throw new RegetError(ErrorCode.PROTOCOL, mismatch);
+  }
+}
+
+/** An answer saying the requested start is at or past the end of the file (HTTP 416). */
+function unsatisfiable(
+  session: DownloadSession,
+  request: ReadRequest,
+  response: ReadResponse,
+  stat: RemoteStat,
+) {
+  const total = response.total ?? stat.size;
+  if (total === undefined) {
+    throw new RegetError(
+      ErrorCode.PROTOCOL,
+      'The server refused the range without saying how large the file is.',
+      {
+        retryable: true,
+      },
+    );
+  }
+  if (total === request.start && session.ranges.covers(0, total)) {
+    session.total = total;
+    return;
+  }
+  throw new RestartNeeded(total < session.ranges.end ? 'local larger than remote' : 'remote changed');
+}
+
+/**
+ * Fetches one assignment until its (possibly shrinking) end: one read, or several when the server
+ * sends honest short slices. Bytes before the assignment that must be verified are re-read first.
+ */
+async function fetchAssignment(
+  context: WorkerContext,
+  assignment: Assignment,
+  signal: AbortSignal,
+  watchdog: Watchdog,
+) {
+  const { session } = context;
+  for (;;) {
+    const from = assignment.position;
+    const coveredFrom = session.ranges.rangeStartAt(from) ?? from;
+    const start = context.mustVerify ? Math.max(coveredFrom, from - context.overlapBytes) : from;
+    const isToEnd = !Number.isFinite(assignment.end) || assignment.end === session.total;
+    const strong = session.validator?.isStrong ? session.validator : undefined;
+    const request: ReadRequest = {
+      start,
+      end: isToEnd ? undefined : assignment.end,
+      validator: strong,
+      signal,
+    };
+    const response = await abortable(context.remote.read(request), signal).catch((error: unknown) => {
+      // FTP's refused REST: the server can only send from zero, which is a restart, not a failure.
+      if (start > 0 && isRegetError(error, ErrorCode.RANGE_NOT_SUPPORTED))
+        throw new RestartNeeded('ranges not supported');
+      throw error;
+    });
+    watchdog.touch();
+    if (response.isUnsatisfiable) {
+      unsatisfiable(session, request, response, context.stat);
+      assignment.position = assignment.end;
+      return;
+    }
+    check(session, request, response, from);
+    const result = await pump(session, response, {
+      writeFrom: from,
+      stopAt: () => (Number.isFinite(assignment.end) ? assignment.end : undefined),
+      onAdvance: (position) => {
+        assignment.position = Math.max(assignment.position, position);
+      },
+      signal,
+      watchdog,
+      rateLimiter: context.rateLimiter,
+      lowSpeed: context.lowSpeed,
+    });
+    if (result.isServerEnd && !Number.isFinite(assignment.end) && session.total === undefined) {
+      // Unknown size: the protocol said the body is complete, so this is the end of the file.
+      session.total = result.end;
+      assignment.end = result.end;
+    }
+    if (session.total !== undefined) assignment.end = Math.min(assignment.end, session.total);
+    if (assignment.position >= assignment.end) return;
+    if (result.end <= from) {
+      throw new RegetError(
+        ErrorCode.PARTIAL,
+        `The server ended the transfer at offset ${from} without new bytes.`,
+      );
+    }
+  }
+}
+
+/**
+ * One connection: takes ranges from the scheduler until none is left. A retryable failure ends
+ * this connection and returns its unfetched bytes to the pool for the others; anything else
+ * (a restart, a protocol error, an abort) is thrown to stop the whole attempt.
+ */
+export async function runWorker(
+  context: WorkerContext,
+  attemptSignal: AbortSignal,
+): Promise<RegetError | undefined> {
+  const controller = new AbortController();
+  const onAbort = () => controller.abort(attemptSignal.reason);
+  attemptSignal.addEventListener('abort', onAbort, { once: true });
+  if (attemptSignal.aborted) onAbort();
+  const watchdog = new Watchdog(context.idleTimeoutMs, controller, context.host);
+  context.session.connections += 1;
+  try {
+    for (let assignment = context.scheduler.next(); assignment; assignment = context.scheduler.next()) {
+      try {
+        await fetchAssignment(context, assignment, controller.signal, watchdog);
+        context.scheduler.done(assignment);
+      } catch (error) {
+        context.scheduler.release(assignment);
+        if (error instanceof RestartNeeded || error instanceof OverlapMismatch || attemptSignal.aborted)
+          throw error;
+        const failure =
+          controller.signal.aborted && isRegetError(controller.signal.reason)
+            ? controller.signal.reason
+            : error;
+        if (isRegetError(failure) && failure.retryable) return failure;
+        throw failure;
+      }
+    }
+    return undefined;
+  } finally {
+    context.session.connections -= 1;
+    watchdog.stop();
+    attemptSignal.removeEventListener('abort', onAbort);
+  }
+}
