@@ -1,0 +1,1 @@
+export { createFtpAdapter, type FtpAdapterOptions } from './adapter.js';

@@ -1,0 +1,178 @@
+import {
+  ErrorCode,
+  type ReadRequest,
+  type ReadResponse,
+  RegetError,
+  type Remote,
+  type RemoteStat,
+  type Validator,
+} from '@reget/core';
+import { type BodySettlement, TransferBody } from './body.js';
+import { classifyFtpError, classifyReply } from './classify.js';
+import { abortedError, type ConnectSettings, connectFtp, type FtpConnection } from './connection.js';
+import type { FtpLocation } from './location.js';
+import { mdtmValidator, parseMdtmReply, parseSizeReply } from './replies.js';
+import { startRetrieve } from './retrieve.js';
+
+/** What SIZE and MDTM said about the file just now. */
+interface FileFacts {
+  readonly size: number | undefined;
+  readonly validator: Validator | undefined;
+}
+
+/**
+ * One FTP file for one attempt. Holds a small pool of logged-in control connections: the first is
+ * opened by {@link FtpRemote.open}; a read that finds none idle opens another, so reads can run
+ * side by side (segments). A connection goes back to the pool only after a clean 226.
+ */
+export class FtpRemote implements Remote {
+  readonly #location: FtpLocation;
+  readonly #settings: ConnectSettings;
+  readonly #connectTimeoutMs: number;
+  readonly #idle: FtpConnection[] = [];
+  readonly #open = new Set<FtpConnection>();
+  #isClosed = false;
+
+  private constructor(location: FtpLocation, settings: ConnectSettings, connectTimeoutMs: number) {
+    this.#location = location;
+    this.#settings = settings;
+    this.#connectTimeoutMs = connectTimeoutMs;
+  }
+
+  /** Connects and logs in once, so that a wrong password or certificate fails here. */
+  static async open(
+    location: FtpLocation,
+    settings: ConnectSettings,
+    signal: AbortSignal,
+    connectTimeoutMs: number,
+  ): Promise<FtpRemote> {
+    const remote = new FtpRemote(location, settings, connectTimeoutMs);
+    remote.#release(await remote.#acquire(signal), 'reusable');
+    return remote;
+  }
+
+  /** SIZE and MDTM (RFC 3659 §3–4) in binary mode; range support from FEAT `REST STREAM` (§5). */
+  async stat(signal: AbortSignal): Promise<RemoteStat> {
+    const connection = await this.#acquire(signal);
+    let settlement: BodySettlement = 'close';
+    try {
+      const facts = await this.#guard(signal, connection, () => this.#probe(connection));
+      settlement = 'reusable';
+      return {
+        size: facts.size,
+        validator: facts.validator,
+        acceptsRanges: connection.features.get('REST') === 'STREAM' ? true : undefined,
+        url: this.#location.displayUrl,
+      };
+    } finally {
+      this.#release(connection, settlement);
+    }
+  }
+
+  /**
+   * SIZE and MDTM again (a read reports what the server says now), then REST + RETR. A start at or
+   * past SIZE sends neither (FAULTS FTP-01, FTP-02); a refused REST throws RANGE_NOT_SUPPORTED
+   * before any RETR (FTP-04); the body checks the byte count against SIZE (FTP-05, FTP-06).
+   */
+  async read(request: ReadRequest): Promise<ReadResponse> {
+    const { start, end, signal } = request;
+    if (
+      !Number.isSafeInteger(start) ||
+      start < 0 ||
+      (end !== undefined && (!Number.isSafeInteger(end) || end <= start))
+    ) {
+      throw new RegetError(
+        ErrorCode.BAD_INPUT,
+        `Cannot read the byte range ${start}-${end ?? ''} of a file.`,
+      );
+    }
+    const connection = await this.#acquire(signal);
+    let facts: FileFacts;
+    try {
+      facts = await this.#guard(signal, connection, () => this.#probe(connection));
+    } catch (error) {
+      this.#release(connection, 'close');
+      throw error;
+    }
+    const { size, validator } = facts;
+    if (start > 0 && size !== undefined && start >= size) {
+      this.#release(connection, 'reusable');
+      return { start, end: size, total: size, validator, isUnsatisfiable: true, body: emptyBody() };
+    }
+    const stop = size === undefined ? end : Math.min(end ?? size, size);
+    const expected = size === undefined ? undefined : size - start;
+    const body = new TransferBody(
+      { wanted: stop === undefined ? undefined : stop - start, expected },
+      (settlement) => this.#release(connection, settlement),
+    );
+    await startRetrieve(connection, this.#location, start, body, signal);
+    return { start, end: stop, total: size, validator, body };
+  }
+
+  async close(): Promise<void> {
+    this.#isClosed = true;
+    for (const connection of this.#open) connection.client.close();
+    this.#open.clear();
+    this.#idle.length = 0;
+  }
+
+  async #probe(connection: FtpConnection): Promise<FileFacts> {
+    const { client } = connection;
+    const path = await client.protectWhitespace(this.#location.path);
+    const sizeReply = await client.sendIgnoringError(`SIZE ${path}`);
+    const mdtmReply = await client.sendIgnoringError(`MDTM ${path}`);
+    // 550 to SIZE means no such file (or no access); 500/502 means SIZE is not implemented (FTP-03).
+    // Without SIZE, a 550 to MDTM says the same.
+    const refusal = [sizeReply, mdtmReply].find((reply) => reply.code === 550 || reply.code === 530);
+    if (refusal !== undefined && (sizeReply.code >= 500 || refusal === sizeReply)) {
+      throw classifyReply(refusal.code, refusal.message, 'command', this.#location.host);
+    }
+    const temporary = [sizeReply, mdtmReply].find((reply) => reply.code >= 400 && reply.code < 500);
+    if (temporary !== undefined)
+      throw classifyReply(temporary.code, temporary.message, 'command', this.#location.host);
+    return {
+      size: sizeReply.code === 213 ? parseSizeReply(sizeReply.message) : undefined,
+      validator: mdtmReply.code === 213 ? mdtmValidator(parseMdtmReply(mdtmReply.message)) : undefined,
+    };
+  }
+
+  /** Runs `operation` on `connection`, closing the connection when `signal` fires. */
+  async #guard<T>(signal: AbortSignal, connection: FtpConnection, operation: () => Promise<T>): Promise<T> {
+    if (signal.aborted) throw abortedError(signal.reason);
+    const onAbort = () => connection.client.close();
+    signal.addEventListener('abort', onAbort, { once: true });
+    try {
+      return await operation();
+    } catch (error) {
+      if (signal.aborted) throw abortedError(error);
+      throw classifyFtpError(error, 'command', this.#location.host);
+    } finally {
+      signal.removeEventListener('abort', onAbort);
+    }
+  }
+
+  async #acquire(signal: AbortSignal): Promise<FtpConnection> {
+    if (this.#isClosed) throw new RegetError(ErrorCode.ABORTED, 'The FTP remote is already closed.');
+    let connection = this.#idle.pop();
+    while (connection?.client.closed) connection = this.#idle.pop();
+    if (connection !== undefined) return connection;
+    const opened = await connectFtp(this.#location, this.#settings, signal, this.#connectTimeoutMs);
+    if (this.#isClosed) {
+      opened.client.close();
+      throw new RegetError(ErrorCode.ABORTED, 'The FTP remote is already closed.');
+    }
+    this.#open.add(opened);
+    return opened;
+  }
+
+  #release(connection: FtpConnection, settlement: BodySettlement): void {
+    if (settlement === 'reusable' && !this.#isClosed && !connection.client.closed) {
+      this.#idle.push(connection);
+      return;
+    }
+    connection.client.close();
+    this.#open.delete(connection);
+  }
+}
+
+async function* emptyBody(): AsyncGenerator<Uint8Array> {}

@@ -1,0 +1,5 @@
+import { httpConformanceTarget } from '@reget/testkit';
+import { runConformanceSuite } from '@reget/testkit/conformance';
+
+runConformanceSuite(httpConformanceTarget());
+runConformanceSuite(httpConformanceTarget({ tls: true }));

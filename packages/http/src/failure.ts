@@ -1,0 +1,119 @@
+import { ErrorCode, RegetError } from '@reget/core';
+import { isAxiosError } from 'axios';
+
+/** Destroys a request whose TCP connect or TLS handshake took longer than the connect timeout. */
+export class ConnectTimeout extends Error {
+  readonly timeoutMs: number;
+  constructor(timeoutMs: number) {
+    super(`Connect timeout after ${timeoutMs} ms.`);
+    this.timeoutMs = timeoutMs;
+  }
+}
+
+// OpenSSL verification results and Node's TLS errors (tls.connect, checkServerIdentity).
+const tlsCodes = new Set([
+  'CERT_HAS_EXPIRED',
+  'CERT_NOT_YET_VALID',
+  'CERT_REVOKED',
+  'CERT_UNTRUSTED',
+  'CERT_REJECTED',
+  'CERT_SIGNATURE_FAILURE',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'INVALID_CA',
+  'HOSTNAME_MISMATCH',
+  'ERR_TLS_CERT_ALTNAME_INVALID',
+]);
+
+const networkReasons: Record<string, string> = {
+  ECONNREFUSED: 'the connection was refused',
+  ECONNRESET: 'the connection was reset',
+  EPIPE: 'the connection was closed',
+  ETIMEDOUT: 'the connection timed out',
+  EHOSTUNREACH: 'the host is unreachable',
+  ENETUNREACH: 'the network is unreachable',
+  ENOTFOUND: 'the host name does not resolve',
+  EAI_AGAIN: 'the host name could not be resolved right now',
+};
+
+/** Every error in a `cause` chain, outermost first (axios wraps Node's errors). */
+function chain(error: unknown): unknown[] {
+  const errors: unknown[] = [];
+  let current: unknown = error;
+  while (current !== undefined && current !== null && errors.length < 8 && !errors.includes(current)) {
+    errors.push(current);
+    current = (current as { cause?: unknown }).cause;
+  }
+  return errors;
+}
+
+function codesOf(error: unknown): string[] {
+  return chain(error)
+    .map((item) => (item as { code?: unknown }).code)
+    .filter((code): code is string => typeof code === 'string');
+}
+
+/**
+ * The cause worth keeping: an axios error carries its request config, Authorization header included,
+ * so only the Node.js error inside it (or a plain copy of its code and message) is kept.
+ */
+function safeCause(error: unknown): unknown {
+  if (!isAxiosError(error)) return error;
+  if (error.cause !== undefined) return error.cause;
+  return Object.assign(new Error(error.message), { code: error.code });
+}
+
+/**
+ * The error to throw once `signal` has aborted: its reason when that is already a RegetError (core's
+ * idle watchdog aborts with TIMEOUT), otherwise ABORTED.
+ */
+export function abortError(signal: AbortSignal): RegetError {
+  const reason: unknown = signal.reason;
+  if (reason instanceof RegetError) return reason;
+  return new RegetError(ErrorCode.ABORTED, 'The transfer was aborted.', { cause: reason });
+}
+
+/**
+ * Classifies a failure of the transport (no HTTP status to go by) into a RegetError: TLS verification
+ * is TLS and final; a connect timeout is TIMEOUT; a parse error of Node's strict HTTP parser (header
+ * flood, bad Content-Length — FAULTS SEC-07, HTTP-08) is PROTOCOL; the rest is retryable NETWORK.
+ */
+export function classifyFailure(failure: unknown, host: string, signal: AbortSignal): RegetError {
+  if (failure instanceof RegetError) return failure;
+  if (signal.aborted) return abortError(signal);
+  const error = safeCause(failure);
+  const timeout = chain(error).find((item) => item instanceof ConnectTimeout);
+  if (timeout instanceof ConnectTimeout) {
+    return new RegetError(ErrorCode.TIMEOUT, `Could not connect to ${host} within ${timeout.timeoutMs} ms.`, {
+      cause: error,
+    });
+  }
+  const codes = codesOf(error);
+  if (
+    codes.some((code) => tlsCodes.has(code) || code.startsWith('ERR_SSL_') || code.startsWith('ERR_TLS_'))
+  ) {
+    return new RegetError(ErrorCode.TLS, `The TLS certificate of ${host} could not be verified.`, {
+      cause: error,
+      retryable: false,
+    });
+  }
+  if (codes.some((code) => code.startsWith('HPE_'))) {
+    return new RegetError(ErrorCode.PROTOCOL, `${host} sent a malformed or oversized HTTP response.`, {
+      cause: error,
+      retryable: false,
+    });
+  }
+  if (codes.includes('ETIMEDOUT')) {
+    return new RegetError(ErrorCode.TIMEOUT, `The connection to ${host} timed out.`, { cause: error });
+  }
+  const known = codes.find((code) => networkReasons[code] !== undefined);
+  const reason = known === undefined ? 'the connection failed' : networkReasons[known];
+  return new RegetError(ErrorCode.NETWORK, `Could not reach ${host}: ${reason}.`, {
+    cause: error,
+    // A name that does not resolve will not resolve on the next attempt either.
+    retryable: known !== 'ENOTFOUND',
+  });
+}

@@ -1,0 +1,231 @@
+import type { IncomingHttpHeaders } from 'node:http';
+import {
+  ErrorCode,
+  type ReadRequest,
+  type ReadResponse,
+  RegetError,
+  type Remote,
+  type RemoteStat,
+} from '@reget/core';
+import { framedBody } from './body.js';
+import { discard, type Exchange, type HttpClient } from './client.js';
+import { fileNameFromDisposition } from './disposition.js';
+import { abortError } from './failure.js';
+import { isIdentityCoding, parseContentLength, parseContentRange, parseUnsatisfiedRange } from './framing.js';
+import { errorForStatus } from './status.js';
+import { ifRangeFor, strongLastModifiedOf, validatorOf } from './validator.js';
+
+// The Range header of a read: `bytes=start-` or `bytes=start-last` (RFC 9110 §14.1.2).
+function rangeHeader(start: number, end: number | undefined): string | undefined {
+  if (start === 0 && end === undefined) return undefined;
+  return `bytes=${start}-${end === undefined ? '' : end - 1}`;
+}
+
+function acceptsRangesOf(headers: IncomingHttpHeaders): boolean | undefined {
+  const value = headers['accept-ranges']?.trim().toLowerCase();
+  if (value === undefined) return undefined;
+  if (value === 'none') return false;
+  return value.split(',').some((unit) => unit.trim() === 'bytes') ? true : undefined;
+}
+
+async function* emptyBody(): AsyncGenerator<Uint8Array> {}
+
+/**
+ * One remote HTTP(S) file, opened for one attempt. It answers stat with HEAD (falling back to
+ * `GET Range: bytes=0-0`) and read with a ranged GET, and reports what the server said faithfully;
+ * core compares offsets, totals and validators and decides (DESIGN "The contract").
+ */
+export class HttpRemote implements Remote {
+  readonly #client: HttpClient;
+  readonly #headTimeoutMs: number;
+  /** Last-Modified dates seen to be strong in this remote's responses (RFC 9110 §8.8.2.2). */
+  readonly #strongDates = new Set<string>();
+
+  constructor(client: HttpClient, headTimeoutMs: number) {
+    this.#client = client;
+    this.#headTimeoutMs = headTimeoutMs;
+  }
+
+  /**
+   * Probes the remote (FAULTS HTTP-10, HTTP-11, HTTP-13): HEAD first; when HEAD is refused, hangs
+   * or gives no usable length, `GET Range: bytes=0-0` and its Content-Range. A failed probe means
+   * "size unknown", never "not found" — unless the GET itself says 404/410 (or 401).
+   */
+  async stat(signal: AbortSignal): Promise<RemoteStat> {
+    const head = await this.#head(signal);
+    if (head !== undefined && head.size !== undefined) return head;
+    const probe = await this.#rangeProbe(signal);
+    return {
+      size: probe.size,
+      validator: probe.validator ?? head?.validator,
+      acceptsRanges: probe.acceptsRanges ?? head?.acceptsRanges,
+      url: probe.url,
+      suggestedFileName: probe.suggestedFileName ?? head?.suggestedFileName,
+    };
+  }
+
+  /**
+   * Asks for bytes `[start, end)` with `Range` and, when the stored validator allows it, `If-Range`
+   * (RFC 9110 §13.1.5, §14.2), and reports the answer as it is: a 206's Content-Range parsed
+   * strictly, a 200 as the whole file from 0, a 416 as unsatisfiable. Error statuses throw.
+   */
+  async read(request: ReadRequest): Promise<ReadResponse> {
+    const { start, end, signal } = request;
+    if (
+      !Number.isSafeInteger(start) ||
+      start < 0 ||
+      (end !== undefined && (!Number.isSafeInteger(end) || end <= start))
+    ) {
+      throw new RegetError(ErrorCode.BAD_INPUT, `Cannot read the byte range [${start}, ${end ?? 'end'}).`);
+    }
+    const range = rangeHeader(start, end);
+    const ifRange = range === undefined ? undefined : ifRangeFor(request.validator, this.#strongDates);
+    const exchange = await this.#client.exchange({ method: 'GET', range, ifRange, signal });
+    const { status, headers, body } = exchange;
+    const host = exchange.url.host;
+    this.#observe(headers);
+    try {
+      if (status === 206) return this.#partialContent(exchange, signal);
+      if (status === 200) {
+        const length = parseContentLength(headers['content-length']);
+        const validator = validatorOf(headers);
+        return {
+          start: 0,
+          end: length,
+          total: length,
+          validator,
+          body: framedBody(body, { expected: length, host, signal }),
+        };
+      }
+      if (status === 416) {
+        discard(body);
+        const total = parseUnsatisfiedRange(headers['content-range']);
+        return {
+          start,
+          end: undefined,
+          total,
+          validator: validatorOf(headers),
+          isUnsatisfiable: true,
+          body: emptyBody(),
+        };
+      }
+      throw errorForStatus(status, headers['retry-after'], host);
+    } catch (error) {
+      discard(body);
+      throw error;
+    }
+  }
+
+  async close(): Promise<void> {
+    this.#client.close();
+  }
+
+  #partialContent(exchange: Exchange, signal: AbortSignal): ReadResponse {
+    const { headers, body } = exchange;
+    const host = exchange.url.host;
+    if (!isIdentityCoding(headers['content-encoding'])) {
+      // Positions would count encoded bytes (RFC 9110 §14.1.2, FAULTS HTTP-09): never appendable.
+      throw new RegetError(ErrorCode.PROTOCOL, `${host} sent a compressed range, which cannot be resumed.`);
+    }
+    if (/^\s*multipart\/byteranges/i.test(headers['content-type'] ?? '')) {
+      throw new RegetError(
+        ErrorCode.PROTOCOL,
+        `${host} answered one range with several (multipart/byteranges).`,
+      );
+    }
+    const { first, last, total } = parseContentRange(headers['content-range']);
+    const span = last - first + 1;
+    const length = parseContentLength(headers['content-length']);
+    if (length !== undefined && length !== span) {
+      throw new RegetError(
+        ErrorCode.PROTOCOL,
+        `${host} sent a Content-Length that disagrees with its Content-Range.`,
+      );
+    }
+    return {
+      start: first,
+      end: last + 1,
+      total,
+      validator: validatorOf(headers),
+      body: framedBody(body, { expected: span, host, signal }),
+    };
+  }
+
+  /** HEAD, or undefined when it is skipped, refused, or did not answer within the HEAD timeout. */
+  async #head(signal: AbortSignal): Promise<RemoteStat | undefined> {
+    if (this.#headTimeoutMs === 0) return undefined;
+    const headSignal = AbortSignal.any([signal, AbortSignal.timeout(this.#headTimeoutMs)]);
+    let exchange: Exchange;
+    try {
+      exchange = await this.#client.exchange({ method: 'HEAD', signal: headSignal });
+    } catch (error) {
+      if (signal.aborted) throw abortError(signal);
+      if (headSignal.aborted) return undefined;
+      throw error;
+    }
+    const { status, headers, body } = exchange;
+    discard(body);
+    this.#observe(headers);
+    if (status < 200 || status > 299) return undefined;
+    // HEAD may describe another representation (RFC 9110 §9.3.2): a coded length is no file size.
+    const size = isIdentityCoding(headers['content-encoding'])
+      ? parseContentLength(headers['content-length'])
+      : undefined;
+    return {
+      size,
+      validator: validatorOf(headers),
+      acceptsRanges: acceptsRangesOf(headers),
+      url: exchange.url.href,
+      suggestedFileName: fileNameFromDisposition(headers['content-disposition']),
+    };
+  }
+
+  /** `GET Range: bytes=0-0`: the total from Content-Range, or from a 200's length. */
+  async #rangeProbe(signal: AbortSignal): Promise<RemoteStat> {
+    const exchange = await this.#client.exchange({ method: 'GET', range: 'bytes=0-0', signal });
+    const { status, headers, body } = exchange;
+    discard(body);
+    this.#observe(headers);
+    const host = exchange.url.host;
+    if (status === 404 || status === 410 || status === 401 || status === 407) {
+      throw errorForStatus(status, headers['retry-after'], host);
+    }
+    const known = {
+      url: exchange.url.href,
+      suggestedFileName: fileNameFromDisposition(headers['content-disposition']),
+    };
+    const validator = validatorOf(headers);
+    const isIdentity = isIdentityCoding(headers['content-encoding']);
+    if (status === 206 && isIdentity) {
+      try {
+        const { total } = parseContentRange(headers['content-range']);
+        return { ...known, size: total, validator, acceptsRanges: true };
+      } catch {
+        // A malformed probe answer leaves the size unknown; a read will judge the real response.
+      }
+    }
+    if (status === 200 && isIdentity) {
+      return {
+        ...known,
+        size: parseContentLength(headers['content-length']),
+        validator,
+        acceptsRanges: false,
+      };
+    }
+    if (status === 416) {
+      // `bytes */0`: the file is empty, the one case where 0-0 cannot be satisfied (FAULTS HTTP-13).
+      return {
+        ...known,
+        size: parseUnsatisfiedRange(headers['content-range']),
+        validator,
+        acceptsRanges: undefined,
+      };
+    }
+    return { ...known, size: undefined, validator, acceptsRanges: undefined };
+  }
+
+  #observe(headers: IncomingHttpHeaders): void {
+    const date = strongLastModifiedOf(headers);
+    if (date !== undefined) this.#strongDates.add(date);
+  }
+}

@@ -1,0 +1,18 @@
+import { parseByteCount } from '@reget/core';
+
+/**
+ * Milliseconds a `Retry-After` value asks us to wait (RFC 9110 §10.2.3): delay-seconds, or an
+ * HTTP-date measured against `now`. Undefined when absent or unparseable; a date in the past is 0.
+ */
+export function parseRetryAfter(value: string | undefined, now: number = Date.now()): number | undefined {
+  if (value === undefined) return undefined;
+  const text = value.trim();
+  if (/^[0-9]+$/.test(text)) {
+    const seconds = parseByteCount(text);
+    return seconds === undefined ? undefined : seconds * 1000;
+  }
+  // An HTTP-date always names a weekday; requiring a letter keeps Date.parse from reading "12abc".
+  if (!/^[A-Za-z]/.test(text)) return undefined;
+  const when = Date.parse(text);
+  return Number.isNaN(when) ? undefined : Math.max(0, when - now);
+}

@@ -1,0 +1,14 @@
+export type {
+  ErrorPageFault,
+  HeadMode,
+  HttpServerFaults,
+  RawResponder,
+  RecordedRequest,
+  RedirectFault,
+  ValidatorMode,
+} from './faults.js';
+export { collectBody, failureOf, openRemote, readBytes, withRemote } from './harness.js';
+export { rawForGet, rawResponse } from './raw.js';
+export type { RecordingOrigin } from './second-origin.js';
+export { type HttpServerOptions, HttpTestServer, startHttpServer } from './server.js';
+export { httpConformanceTarget } from './target.js';
