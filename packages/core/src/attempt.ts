@@ -48,6 +48,8 @@ function apply(session: DownloadSession, decision: Decision, stat: RemoteStat, l
     return false;
   }
   for (const [start, end] of decision.ranges) session.ranges.add(start, end);
+  session.unverified = decision.action === 'resume' ? decision.unverified : undefined;
+  session.isSegmented = local.journal?.url === session.url && local.journal.isSegmented === true;
   session.total = decision.total;
   const journal = local.journal?.url === session.url ? local.journal : undefined;
   session.validator = journal?.validator ?? stat.validator;

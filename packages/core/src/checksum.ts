@@ -15,10 +15,10 @@ export interface Checksum {
 
 /** Parses `algorithm:hex` (or `algorithm=hex`), or throws BAD_INPUT. */
 export function parseChecksum(text: string): Checksum {
-  const match = /^([a-z0-9]+)[:=]([0-9a-fA-F]+)$/.exec(text.trim());
+  const match = /^([a-z0-9]+)[:=]([0-9a-f]+)$/i.exec(text.trim());
   const algorithm = match?.[1]?.toLowerCase();
   const hex = match?.[2]?.toLowerCase();
-  if (!algorithm || !hex || !(algorithm in hexLengths)) {
+  if (!algorithm || !hex || !Object.hasOwn(hexLengths, algorithm)) {
     throw new RegetError(
       ErrorCode.BAD_INPUT,
       `Not a checksum: expected algorithm:hex with one of ${Object.keys(hexLengths).join(', ')}.`,

@@ -22,6 +22,8 @@ export type Decision =
       readonly ranges: readonly ByteRange[];
       /** Whether bytes before each resume offset must be re-read and compared (no strong validator). */
       readonly mustVerify: boolean;
+      /** Bytes taken from the file length alone (no trusted journal claims them); never journalled unverified. */
+      readonly unverified?: ByteRange | undefined;
       readonly reason: string;
     }
   | { readonly action: 'restart'; readonly total: number | undefined; readonly reason: RestartReason };
@@ -42,9 +44,12 @@ export function decide(stat: RemoteStat, local: LocalState, isRestartRequested: 
   const ranges = new ByteRanges(trusted?.ranges ?? []);
   ranges.truncate(partialSize);
   let mustVerify = trusted?.validator?.isStrong !== true;
+  let unverified: ByteRange | undefined = trusted ? undefined : [0, partialSize];
   // Bytes past the journal's last checkpoint (a kill -9 between write and journal) are on disk:
   // the file length is the truth for the open tail, and it is verified before anything is appended.
-  if (partialSize > ranges.end) {
+  // Not after several connections: their unjournalled bytes may sit past holes of zeros.
+  if (partialSize > ranges.end && !trusted?.isSegmented) {
+    unverified ??= [ranges.end, partialSize];
     ranges.add(ranges.end, partialSize);
     mustVerify = true;
   }
@@ -72,5 +77,5 @@ export function decide(stat: RemoteStat, local: LocalState, isRestartRequested: 
     : isComplete
       ? 'verifying the tail'
       : 'partial on disk';
-  return { action: 'resume', total, ranges: ranges.toArray(), mustVerify, reason };
+  return { action: 'resume', total, ranges: ranges.toArray(), mustVerify, unverified, reason };
 }

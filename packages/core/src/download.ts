@@ -30,8 +30,9 @@ export async function download(options: DownloadOptions): Promise<DownloadResult
   await checkDestination(paths);
   const lock = await acquireLock(paths.lock);
   let session: DownloadSession | undefined;
+  let isContinued = false;
   try {
-    await adoptExisting(paths, settings.ifExists);
+    isContinued = await adoptExisting(paths, settings.ifExists);
     const hasher =
       checksum &&
       new StreamingHasher(checksum.algorithm, (position, length) => session!.readAt(position, length));
@@ -104,6 +105,12 @@ export async function download(options: DownloadOptions): Promise<DownloadResult
     };
   } catch (error) {
     await keepResumable(session);
+    if (isContinued && session?.writtenBytes === 0 && session.restarts === 0) {
+      // Nothing came of continuing: the user's file goes back under its own name.
+      await session.close();
+      await rename(paths.partial, paths.destination).catch(() => undefined);
+      await removeJournal(paths.journal).catch(() => undefined);
+    }
     throw asRegetError(error, signal);
   } finally {
     await session?.close();
@@ -155,17 +162,19 @@ async function keepResumable(session: DownloadSession | undefined): Promise<void
 }
 
 /** Existing destination without a partial (FAULTS LOC-07). */
+/** Returns whether the existing destination was moved to the partial (to move back if nothing came of it). */
 async function adoptExisting(
   paths: ReturnType<typeof destinationPaths>,
   policy: 'error' | 'overwrite' | 'continue',
-) {
-  if ((await pathKind(paths.destination)) !== 'file' || (await pathKind(paths.partial)) === 'file') return;
-  if (policy === 'overwrite') return;
+): Promise<boolean> {
+  if ((await pathKind(paths.destination)) !== 'file' || policy === 'overwrite') return false;
   if (policy === 'continue') {
+    // With a partial already there, that partial is the download; the destination is replaced at the end.
+    if ((await pathKind(paths.partial)) === 'file') return false;
     await rename(paths.destination, paths.partial).catch((error: unknown) => {
       throw localError(error, 'continue from', paths.destination);
     });
-    return;
+    return true;
   }
   throw new RegetError(
     ErrorCode.EXISTS,

@@ -15,6 +15,11 @@ export interface Journal {
   readonly total: number | undefined;
   readonly validator: Validator | undefined;
   readonly ranges: readonly ByteRange[];
+  /**
+   * Bytes may have been written at offsets apart from the journalled ranges (several connections):
+   * the file length then says nothing about what lies past the last range, which may hold holes.
+   */
+  readonly isSegmented?: boolean | undefined;
 }
 
 /** Reads a journal; a missing, unreadable or foreign file counts as no journal (the bytes are then verified). */
@@ -55,7 +60,8 @@ function parseJournal(text: string): Journal | undefined {
     }
     ranges.push([range[0], range[1]]);
   }
-  return { version: 1, url: record.url, total, validator, ranges };
+  const isSegmented = record.segmented === true ? { isSegmented: true } : {};
+  return { version: 1, url: record.url, total, validator, ranges, ...isSegmented };
 }
 
 /** undefined when absent, null when malformed. */
@@ -79,6 +85,7 @@ export async function writeJournal(path: string, journal: Journal): Promise<void
     total: journal.total ?? null,
     validator: journal.validator ?? null,
     ranges: journal.ranges,
+    ...(journal.isSegmented ? { segmented: true } : {}),
   });
   try {
     await writeFile(temporary, `${text}\n`, { mode: 0o600, flag: 'wx' });

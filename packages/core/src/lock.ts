@@ -1,6 +1,9 @@
-import { readFile, rm, writeFile } from 'node:fs/promises';
+import { readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { ErrorCode, localError, RegetError } from './errors.js';
+
+/** How long an empty lock file counts as being written by its taker rather than left by a crash. */
+const emptyLockGraceMs = 10_000;
 
 /** A held lock; release it exactly once. */
 export interface Lock {
@@ -36,6 +39,17 @@ export async function acquireLock(path: string): Promise<Lock> {
         throw localError(error, 'create the lock', path);
     }
     const holder = await readFile(path, 'utf8').catch(() => '');
+    // O_EXCL creates the file before the pid is written: a young empty lock is a taker at work.
+    const age = await stat(path).then(
+      (stats) => Date.now() - stats.mtimeMs,
+      () => Number.POSITIVE_INFINITY,
+    );
+    if (holder === '' && age < emptyLockGraceMs) {
+      throw new RegetError(
+        ErrorCode.LOCKED,
+        `${path.replace(/\.reget\.lock$/, '')} is already being downloaded by another process.`,
+      );
+    }
     const [pidText, host] = holder.trim().split(' ');
     const pid = Number(pidText);
     const isStale = Number.isSafeInteger(pid) && pid > 0 && host === hostname() && !isAlive(pid);
@@ -45,7 +59,7 @@ export async function acquireLock(path: string): Promise<Lock> {
         `${path.replace(/\.reget\.lock$/, '')} is already being downloaded by process ${pidText}.`,
       );
     }
-    // A stale or empty lock (a writer died between create and write): remove it and try again.
+    // A stale lock, or an old empty one (a writer died between create and write): remove it and retry.
     await rm(path, { force: true });
   }
   throw new RegetError(ErrorCode.LOCKED, `Cannot take the lock ${path}.`);

@@ -80,18 +80,21 @@ export class DownloadQueue {
     return item;
   }
 
-  /** Resolves when nothing is waiting or running (paused items do not count). */
+  /** Resolves when nothing is waiting or running (paused items do not count, once they have stopped). */
   onIdle(): Promise<void> {
     if (this.#isIdle()) return Promise.resolve();
     return new Promise((resolve) => this.#idleWaiters.push(resolve));
   }
 
   #isIdle(): boolean {
-    return this.#entries.every((entry) => entry.state === 'done' || entry.state === 'paused');
+    return this.#entries.every(
+      (entry) => !entry.isBusy && (entry.state === 'done' || entry.state === 'paused'),
+    );
   }
 
   #pump(): void {
-    let running = this.#entries.filter((entry) => entry.state === 'running').length;
+    // A paused or cancelled transfer holds its slot (and its lock) until it has really stopped.
+    let running = this.#entries.filter((entry) => entry.isBusy).length;
     for (const entry of this.#entries) {
       if (running >= this.#concurrency) break;
       if (entry.state !== 'waiting' || entry.isBusy) continue;
@@ -111,8 +114,9 @@ export class DownloadQueue {
     entry.controller = controller;
     entry.isBusy = true;
     const outer = entry.item.options.signal;
-    if (outer?.aborted) controller.abort(outer.reason);
-    outer?.addEventListener('abort', () => controller.abort(outer.reason), { once: true });
+    const onOuterAbort = () => controller.abort(outer?.reason);
+    if (outer?.aborted) onOuterAbort();
+    outer?.addEventListener('abort', onOuterAbort, { once: true });
     const options: DownloadOptions = {
       ...entry.item.options,
       signal: controller.signal,
@@ -121,7 +125,8 @@ export class DownloadQueue {
         this.#onEvent?.(entry.item, event);
       },
     };
-    download(options).then(
+    const settled = download(options).finally(() => outer?.removeEventListener('abort', onOuterAbort));
+    settled.then(
       (value) => {
         entry.isBusy = false;
         this.#finish(entry, () => entry.settle.resolve(value));
@@ -158,11 +163,13 @@ export class DownloadQueue {
 
   #cancel(entry: Entry): void {
     if (entry.state === 'done') return;
-    if (entry.state === 'running') {
-      entry.state = 'done';
+    entry.state = 'done';
+    if (entry.isBusy) {
+      // The transfer settles the item (ABORTED) once it has stopped: the partial and journal are
+      // flushed and the lock released, so the caller may resume the destination at once.
       entry.controller?.abort(new RegetError(ErrorCode.ABORTED, 'Cancelled.'));
-      // The running download settles with ABORTED; reject now so callers see the cancel at once.
-    } else entry.state = 'done';
+      return;
+    }
     entry.settle.reject(
       new RegetError(ErrorCode.ABORTED, 'The download was cancelled; its partial is kept.'),
     );

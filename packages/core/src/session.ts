@@ -5,11 +5,10 @@ import type { DownloadEvent, RestartReason } from './events.js';
 import { type Journal, removeJournal, writeJournal } from './journal.js';
 import { PartialFile } from './partial.js';
 import { ProgressMeter } from './progress.js';
-import { ByteRanges } from './ranges.js';
+import { type ByteRange, ByteRanges } from './ranges.js';
 
 /** How often the journal is rewritten while bytes flow, and how often data is flushed to the device. */
-const journalIntervalMs = 250;
-const syncIntervalMs = 5_000;
+const journalIntervalMs = 1_000;
 
 /**
  * The state of one download across its attempts: which bytes are on disk, which version of the
@@ -22,6 +21,14 @@ export class DownloadSession {
   readonly ranges = new ByteRanges();
   total: number | undefined;
   validator: Validator | undefined;
+  /**
+   * Bytes on disk that no trusted journal vouches for (a tail past the journal, a partial without
+   * one). The journal leaves them out until the overlap check passes: a failure in between must
+   * not turn them into claimed bytes that a strong validator would then skip verifying.
+   */
+  unverified: ByteRange | undefined;
+  /** Bytes were written apart from the ranges on disk (segments): see {@link Journal.isSegmented}. */
+  isSegmented = false;
   /** Bytes received from the network in this call. */
   fetchedBytes = 0;
   /** Bytes written to the partial in this call. */
@@ -35,10 +42,12 @@ export class DownloadSession {
   readonly #progressIntervalMs: number;
   readonly #meter = new ProgressMeter();
   #file: PartialFile | undefined;
+  #opening: Promise<PartialFile> | undefined;
   #isJournalWritten = false;
   #lastJournalAt = 0;
-  #lastSyncAt = performance.now();
+  #hasUnsyncedBytes = false;
   #lastProgressAt = 0;
+  #trailingProgress: NodeJS.Timeout | undefined;
 
   constructor(options: {
     paths: DestinationPaths;
@@ -60,7 +69,13 @@ export class DownloadSession {
 
   /** The partial, opened (and created) on first use so a failure before any byte leaves nothing behind. */
   async file(): Promise<PartialFile> {
-    this.#file ??= await PartialFile.open(this.paths.partial, true);
+    if (!this.#file) {
+      // Connections that start together share one open: a second descriptor would leak.
+      this.#opening ??= PartialFile.open(this.paths.partial, true).finally(() => {
+        this.#opening = undefined;
+      });
+      this.#file = await this.#opening;
+    }
     return this.#file;
   }
 
@@ -73,19 +88,30 @@ export class DownloadSession {
   adopt(total: number | undefined, validator: Validator | undefined): void {
     this.total = total;
     this.validator = validator;
+    this.unverified = undefined;
+    this.isSegmented = false;
     this.#isJournalWritten = false;
   }
 
   /** Writes `bytes` at `position`, then records them; the journal is written before the first byte. */
   async writeAt(position: number, bytes: Uint8Array): Promise<void> {
     const file = await this.file();
-    if (!this.#isJournalWritten) await this.checkpoint(true);
+    // The journal learns that bytes may lie apart from its ranges before the first such byte lands.
+    const isIsland = !this.isSegmented && position > 0 && this.ranges.rangeStartAt(position) === undefined;
+    if (isIsland) this.isSegmented = true;
+    if (!this.#isJournalWritten || isIsland) await this.checkpoint(true);
     await this.#hasher?.update(position, bytes, (start, end) => this.ranges.covers(start, end));
     await file.write(bytes, position);
     this.ranges.add(position, position + bytes.length);
+    this.#hasUnsyncedBytes = true;
     this.writtenBytes += bytes.length;
     await this.checkpoint(false);
     this.progress(false);
+  }
+
+  /** The bytes before `offset` matched the remote: unverified bytes ending there may be journalled. */
+  verifiedUpTo(offset: number): void {
+    if (this.unverified && offset >= this.unverified[1]) this.unverified = undefined;
   }
 
   /** Counts bytes that arrived from the network, written or only compared. */
@@ -124,17 +150,20 @@ export class DownloadSession {
     const now = performance.now();
     if (!force && now - this.#lastJournalAt < journalIntervalMs) return;
     this.#lastJournalAt = now;
-    if (this.#file && now - this.#lastSyncAt >= syncIntervalMs) {
+    if (this.#file && this.#hasUnsyncedBytes) {
       // Power-loss safety (FAULTS LOC-06): data reaches the device before the journal claims it.
-      this.#lastSyncAt = now;
+      this.#hasUnsyncedBytes = false;
       await this.#file.sync();
     }
+    const claimed = new ByteRanges(this.ranges.toArray());
+    if (this.unverified) claimed.remove(...this.unverified);
     const journal: Journal = {
       version: 1,
       url: this.url,
       total: this.total,
       validator: this.validator,
-      ranges: this.ranges.toArray(),
+      ranges: claimed.toArray(),
+      isSegmented: this.isSegmented,
     };
     await writeJournal(this.paths.journal, journal);
     this.#isJournalWritten = true;
@@ -143,7 +172,17 @@ export class DownloadSession {
   /** Emits a progress event, at most once per interval unless forced. */
   progress(force: boolean): void {
     const now = performance.now();
-    if (!force && now - this.#lastProgressAt < this.#progressIntervalMs) return;
+    const wait = this.#progressIntervalMs - (now - this.#lastProgressAt);
+    if (!force && wait > 0) {
+      // Trailing edge: the last bytes before a pause or a stall are reported too.
+      this.#trailingProgress ??= setTimeout(() => {
+        this.#trailingProgress = undefined;
+        this.progress(true);
+      }, wait).unref();
+      return;
+    }
+    clearTimeout(this.#trailingProgress);
+    this.#trailingProgress = undefined;
     this.#lastProgressAt = now;
     const bytesOnDisk = this.ranges.size;
     const reading = this.#meter.read(bytesOnDisk, this.total);
@@ -169,6 +208,8 @@ export class DownloadSession {
   }
 
   async close(): Promise<void> {
+    clearTimeout(this.#trailingProgress);
+    this.#trailingProgress = undefined;
     await this.#file?.close();
     this.#file = undefined;
   }

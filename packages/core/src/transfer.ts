@@ -1,5 +1,5 @@
 import type { ReadResponse } from './contract.js';
-import { ErrorCode, RegetError } from './errors.js';
+import { ErrorCode, isRegetError, RegetError } from './errors.js';
 import type { RateLimiter } from './rate-limit.js';
 import type { DownloadSession } from './session.js';
 import { abortable, type LowSpeedGuard, type Watchdog } from './timeout.js';
@@ -56,7 +56,14 @@ export async function pump(
   let isServerEnd = false;
   try {
     for (;;) {
-      const next = await abortable(iterator.next(), plan.signal);
+      let next: IteratorResult<Uint8Array>;
+      try {
+        next = await abortable(iterator.next(), plan.signal);
+      } catch (error) {
+        // An adapter that finds the answer unusable mid-body (FTP's ignored REST) voids what it delivered.
+        if (isRegetError(error, ErrorCode.PROTOCOL)) await session.rollback(firstWrite, position);
+        throw error;
+      }
       if (next.done) {
         isServerEnd = true;
         break;
@@ -83,6 +90,7 @@ export async function pump(
         chunk = chunk.subarray(count);
         position += count;
       }
+      if (position >= plan.writeFrom) session.verifiedUpTo(plan.writeFrom);
       if (chunk.length > 0) {
         await session.writeAt(position, chunk);
         position += chunk.length;

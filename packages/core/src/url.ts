@@ -24,7 +24,7 @@ export function redactUrl(url: string | URL): string {
   parsed.password = '';
   for (const key of [...parsed.searchParams.keys()]) {
     if (
-      /^(x-amz-signature|x-amz-credential|x-amz-security-token|signature|sig|token|access_token|password)$/i.test(
+      /^(x-amz-signature|x-amz-credential|x-amz-security-token|x-goog-signature|x-goog-credential|signature|sig|token|access_token|password)$/i.test(
         key,
       )
     ) {

@@ -93,16 +93,20 @@ async function fetchAssignment(
   watchdog: Watchdog,
 ) {
   const { session } = context;
+  // The overlap is checked once per assignment: a short answer that ends inside the window goes on
+  // from where it stopped, and later slices follow bytes this very attempt checked and wrote.
+  let isChecked = !context.mustVerify;
+  let checkedUpTo: number | undefined;
   for (;;) {
     const from = assignment.position;
     const coveredFrom = session.ranges.rangeStartAt(from) ?? from;
-    const start = context.mustVerify ? Math.max(coveredFrom, from - context.overlapBytes) : from;
+    const start = isChecked ? from : (checkedUpTo ?? Math.max(coveredFrom, from - context.overlapBytes));
     const isToEnd = !Number.isFinite(assignment.end) || assignment.end === session.total;
-    const strong = session.validator?.isStrong ? session.validator : undefined;
+    // The adapter decides whether the validator may become a precondition (If-Range); core checks the answer.
     const request: ReadRequest = {
       start,
       end: isToEnd ? undefined : assignment.end,
-      validator: strong,
+      validator: session.validator,
       signal,
     };
     const response = await abortable(context.remote.read(request), signal).catch((error: unknown) => {
@@ -129,17 +133,19 @@ async function fetchAssignment(
       rateLimiter: context.rateLimiter,
       lowSpeed: context.lowSpeed,
     });
+    checkedUpTo = result.end;
+    isChecked ||= result.end >= from;
     if (result.isServerEnd && !Number.isFinite(assignment.end) && session.total === undefined) {
       // Unknown size: the protocol said the body is complete, so this is the end of the file.
       session.total = result.end;
       assignment.end = result.end;
     }
     if (session.total !== undefined) assignment.end = Math.min(assignment.end, session.total);
-    if (assignment.position >= assignment.end) return;
-    if (result.end <= from) {
+    if (assignment.position >= assignment.end && isChecked) return;
+    if (result.end <= start) {
       throw new RegetError(
         ErrorCode.PARTIAL,
-        `The server ended the transfer at offset ${from} without new bytes.`,
+        `The server ended the transfer at offset ${start} without new bytes.`,
       );
     }
   }

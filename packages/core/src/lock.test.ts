@@ -1,0 +1,138 @@
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtemp, readdir, readFile, rm, stat, utimes, writeFile } from 'node:fs/promises';
+import { hostname, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createMemoryServer, makeContent, sha256 } from '@reget/testkit';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { Adapter } from './contract.js';
+import { download } from './download.js';
+import { ErrorCode, RegetError } from './errors.js';
+import { acquireLock } from './lock.js';
+
+/** Locking (FAULTS LOC-04): one writer per destination; a dead writer's lock is taken over. */
+
+async function failure(promise: Promise<unknown>): Promise<RegetError> {
+  const error = await promise.then(
+    () => undefined,
+    (caught: unknown) => caught,
+  );
+  expect(error).toBeInstanceOf(RegetError);
+  return error as RegetError;
+}
+
+/** The pid of a process that has exited. */
+async function deadPid(): Promise<number> {
+  const child = spawn(process.execPath, ['-e', '']);
+  await once(child, 'exit');
+  return child.pid!;
+}
+
+describe('lock', () => {
+  let directory: string;
+  let path: string;
+  beforeEach(async () => {
+    directory = await mkdtemp(join(tmpdir(), 'reget-lock-'));
+    path = join(directory, 'file.bin.reget.lock');
+  });
+  afterEach(async () => {
+    await rm(directory, { recursive: true, force: true });
+  });
+
+  it('is exclusive while held, mode 0600, and free again once released', async () => {
+    const lock = await acquireLock(path);
+    expect((await readFile(path, 'utf8')).trim()).toBe(`${process.pid} ${hostname()}`);
+    expect((await stat(path)).mode & 0o777).toBe(0o600);
+    expect((await failure(acquireLock(path))).code).toBe(ErrorCode.LOCKED);
+    await lock.release();
+    expect(await readdir(directory)).toEqual([]);
+    await (await acquireLock(path)).release();
+  });
+
+  it('lets exactly one of many simultaneous takers win', async () => {
+    for (let round = 0; round < 200; round++) {
+      const takers = await Promise.allSettled(Array.from({ length: 8 }, () => acquireLock(path)));
+      const winners = takers.filter((taker) => taker.status === 'fulfilled');
+      expect(winners.length, `round ${round}`).toBe(1);
+      for (const taker of takers) {
+        if (taker.status === 'rejected') expect((taker.reason as RegetError).code).toBe(ErrorCode.LOCKED);
+      }
+      await (winners[0] as PromiseFulfilledResult<Awaited<ReturnType<typeof acquireLock>>>).value.release();
+    }
+  });
+
+  it('takes over the lock of a process that died (kill -9)', async () => {
+    await writeFile(path, `${await deadPid()} ${hostname()}\n`);
+    const lock = await acquireLock(path);
+    expect((await readFile(path, 'utf8')).trim()).toBe(`${process.pid} ${hostname()}`);
+    await lock.release();
+  });
+
+  it('takes over an empty lock only once it is old (its taker died before writing its pid)', async () => {
+    await writeFile(path, '');
+    expect((await failure(acquireLock(path))).code).toBe(ErrorCode.LOCKED);
+    const minuteAgo = new Date(Date.now() - 60_000);
+    await utimes(path, minuteAgo, minuteAgo);
+    await (await acquireLock(path)).release();
+  });
+
+  it('never takes over a lock from another host, or one it cannot read', async () => {
+    await writeFile(path, `${await deadPid()} some-other-host\n`);
+    expect((await failure(acquireLock(path))).code).toBe(ErrorCode.LOCKED);
+    await writeFile(path, 'not a lock\n');
+    expect((await failure(acquireLock(path))).code).toBe(ErrorCode.LOCKED);
+  });
+
+  describe('around a download', () => {
+    const content = makeContent(200_000, 71);
+
+    it('fails a second download of the same destination LOCKED while the first completes', async () => {
+      const server = createMemoryServer();
+      await server.putFile('/file.bin', content);
+      let reachRead!: () => void;
+      const isReading = new Promise<void>((resolve) => {
+        reachRead = resolve;
+      });
+      let release!: () => void;
+      const released = new Promise<void>((resolve) => {
+        release = resolve;
+      });
+      const gated: Adapter = {
+        ...server.adapter,
+        async open(url, context) {
+          const remote = await server.adapter.open(url, context);
+          return {
+            stat: (signal) => remote.stat(signal),
+            async read(request) {
+              reachRead();
+              await released;
+              return remote.read(request);
+            },
+            close: () => remote.close(),
+          };
+        },
+      };
+      const destination = join(directory, 'file.bin');
+      const base = { url: server.url('/file.bin'), destination, retries: 0 };
+      const first = download({ ...base, adapters: [gated] });
+      await isReading;
+      const second = await failure(download({ ...base, adapters: [server.adapter] }));
+      expect(second.code).toBe(ErrorCode.LOCKED);
+      expect(server.reads.length).toBe(0);
+      release();
+      await first;
+      expect(sha256(await readFile(destination))).toBe(sha256(content));
+      expect(await readdir(directory)).toEqual(['file.bin']);
+    });
+
+    it('takes over a stale lock left at the destination', async () => {
+      const server = createMemoryServer();
+      await server.putFile('/file.bin', content);
+      const destination = join(directory, 'file.bin');
+      await writeFile(`${destination}.reget.lock`, `${await deadPid()} ${hostname()}\n`);
+      await download({ url: server.url('/file.bin'), destination, adapters: [server.adapter], retries: 0 });
+      expect(sha256(await readFile(destination))).toBe(sha256(content));
+      expect(await readdir(directory)).toEqual(['file.bin']);
+    });
+  });
+});

@@ -1,0 +1,147 @@
+import { describe, expect, it } from 'vitest';
+import type { Adapter } from './contract.js';
+import { ErrorCode, RegetError } from './errors.js';
+import { adapterFor, fileNameFromUrl, parseUrl, redactUrl, safeFileName } from './url.js';
+
+function codeOf(action: () => unknown): string | undefined {
+  try {
+    action();
+  } catch (error) {
+    return error instanceof RegetError ? error.code : 'not a RegetError';
+  }
+  return undefined;
+}
+
+const adapter = (name: string, schemes: string[]): Adapter => ({
+  name,
+  schemes,
+  capabilities: { ranges: true, segments: false },
+  open: async () => {
+    throw new Error('not opened in these tests');
+  },
+});
+
+describe('parseUrl', () => {
+  it('parses a URL and passes a URL object through', () => {
+    expect(parseUrl('https://example.com/a.bin').pathname).toBe('/a.bin');
+    const url = new URL('ftp://host/x');
+    expect(parseUrl(url)).toBe(url);
+  });
+
+  it('refuses malformed input as BAD_INPUT without echoing credentials', () => {
+    for (const input of ['not a url', '', 'http://', '://host/x']) {
+      expect(
+        codeOf(() => parseUrl(input)),
+        input,
+      ).toBe(ErrorCode.BAD_INPUT);
+    }
+    try {
+      parseUrl('http://alice:s3cret@exa mple.com/file');
+      expect.unreachable();
+    } catch (error) {
+      expect((error as RegetError).code).toBe(ErrorCode.BAD_INPUT);
+      expect((error as RegetError).message).not.toContain('s3cret');
+    }
+  });
+});
+
+describe('redactUrl', () => {
+  it('drops user name and password', () => {
+    const redacted = redactUrl('https://alice:s3cret@example.com:8443/dir/file.bin?x=1');
+    expect(redacted).not.toContain('alice');
+    expect(redacted).not.toContain('s3cret');
+    expect(new URL(redacted).host).toBe('example.com:8443');
+    expect(new URL(redacted).searchParams.get('x')).toBe('1');
+  });
+
+  it('redacts signature and token parameters of pre-signed URLs', () => {
+    const url =
+      'https://bucket.s3.amazonaws.com/k?X-Amz-Credential=AKIAEXAMPLE&X-Amz-Signature=deadbeef&X-Amz-Security-Token=tok&partNumber=3';
+    const redacted = new URL(redactUrl(url));
+    for (const secret of ['AKIAEXAMPLE', 'deadbeef', 'tok']) expect(redacted.href).not.toContain(secret);
+    expect(redacted.searchParams.get('partNumber')).toBe('3');
+    const google = redactUrl(
+      'https://storage.googleapis.com/b/o?X-Goog-Signature=cafe&X-Goog-Credential=svc%40proj',
+    );
+    expect(google).not.toContain('cafe');
+    expect(google).not.toContain('svc');
+    expect(redactUrl('https://h/f?sig=abc&token=def&access_token=ghi')).not.toMatch(/abc|def|ghi/);
+  });
+
+  it('redacts credentials in text that is not a URL', () => {
+    expect(redactUrl('sftp://bob:pw@ bad host/x')).not.toContain('pw');
+  });
+
+  it('is stable: redacting twice gives the same text (the journal compares it)', () => {
+    const once = redactUrl('https://u:p@h/f?Signature=1&b=a%20b');
+    expect(redactUrl(once)).toBe(once);
+  });
+});
+
+describe('adapterFor', () => {
+  const adapters = [adapter('http', ['http', 'https']), adapter('sftp', ['sftp'])];
+
+  it('picks the adapter by scheme, case-insensitively', () => {
+    expect(adapterFor(new URL('HTTPS://h/x'), adapters).name).toBe('http');
+    expect(adapterFor(new URL('sftp://h/x'), adapters).name).toBe('sftp');
+  });
+
+  it('refuses an unknown scheme, or any scheme with no adapters, as BAD_INPUT', () => {
+    expect(codeOf(() => adapterFor(new URL('gopher://h/x'), adapters))).toBe(ErrorCode.BAD_INPUT);
+    expect(codeOf(() => adapterFor(new URL('http://h/x'), []))).toBe(ErrorCode.BAD_INPUT);
+  });
+});
+
+describe('safeFileName (FAULTS SEC-01)', () => {
+  it.each([
+    ['../../.bashrc', undefined],
+    ['log\\server\\x', 'x'],
+    ['C:evil.dll', undefined],
+    ['%2F..%2Fx', 'x'],
+    ['..%2F..%2Fetc%2Fpasswd', 'passwd'],
+    ['..%5C..%5Cboot.ini', 'boot.ini'],
+    ['..', undefined],
+    ['.', undefined],
+    ['%2e%2e', undefined],
+    [' .. ', undefined],
+    ['', undefined],
+    ['dir/', undefined],
+    ['.hidden', undefined],
+    ['CON', undefined],
+    ['nul.txt', undefined],
+    ['file?.bin', undefined],
+    ['report\u0000.pdf', 'report.pdf'],
+    ['a\u001b[31mred\u0007.txt', 'a[31mred.txt'],
+    ['line\r\nbreak.txt', 'linebreak.txt'],
+    ['100%.txt', '100%.txt'],
+    ['résumé 2026.pdf', 'résumé 2026.pdf'],
+  ])('%j → %j', (input, expected) => {
+    expect(safeFileName(input)).toBe(expected);
+  });
+
+  it('never returns a name with a separator, a control character, or a dot-dot', () => {
+    const hostile = ['a/b\\c', '%2F%5C%00', '/..', '\\..\\', 'x%252F..%252Fy', '\u0085..'];
+    for (const input of hostile) {
+      const name = safeFileName(input);
+      if (name === undefined) continue;
+      expect([...name].some((character) => character < ' ' || character === '/' || character === '\\')).toBe(
+        false,
+      );
+      expect(name).not.toBe('..');
+    }
+  });
+
+  it('caps the length at 255', () => {
+    expect(safeFileName('a'.repeat(400))?.length).toBe(255);
+  });
+});
+
+describe('fileNameFromUrl', () => {
+  it('takes the last path segment, safely', () => {
+    expect(fileNameFromUrl(new URL('https://h/dir/file.tar.gz?x=1'))).toBe('file.tar.gz');
+    expect(fileNameFromUrl(new URL('https://h/dir/'))).toBeUndefined();
+    expect(fileNameFromUrl(new URL('https://h/'))).toBeUndefined();
+    expect(fileNameFromUrl(new URL('https://h/a/%2E%2E'))).toBeUndefined();
+    expect(fileNameFromUrl(new URL('https://h/a/..%2F.bashrc'))).toBeUndefined();
+  });
+});
