@@ -80,6 +80,8 @@ export async function download(options: DownloadOptions): Promise<DownloadResult
     const isAlreadyComplete = session.writtenBytes === 0 && session.restarts === 0;
     session.progress(true);
     await session.flush();
+    // An abort that arrived while the last bytes were written still wins: nothing is renamed.
+    if (signal.aborted) throw asRegetError(signal.reason, signal);
     const digest = hasher ? await hasher.finish(size) : undefined;
     await session.close();
     if (checksum && digest !== checksum.hex) {

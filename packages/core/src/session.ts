@@ -133,7 +133,8 @@ export class DownloadSession {
     total: number | undefined,
     validator: Validator | undefined,
   ): Promise<void> {
-    const discardedBytes = this.ranges.size;
+    // The ranges may not be loaded yet (a restart decided from the journal): the file says what goes.
+    const discardedBytes = Math.max(this.ranges.size, await (await this.file()).size());
     this.restarts += 1;
     this.ranges.clear();
     this.#hasher?.reset();

@@ -3,6 +3,7 @@ import { ErrorCode, isRegetError, RegetError } from './errors.js';
 import type { RateLimiter } from './rate-limit.js';
 import type { DownloadSession } from './session.js';
 import { abortable, type LowSpeedGuard, type Watchdog } from './timeout.js';
+import { WriteBuffer } from './write-buffer.js';
 
 /** Raised when bytes re-read from the remote differ from the bytes on disk. */
 export class OverlapMismatch extends Error {
@@ -54,6 +55,7 @@ export async function pump(
   let position = response.start;
   const iterator = response.body[Symbol.asyncIterator]();
   let isServerEnd = false;
+  const buffer = new WriteBuffer(session);
   try {
     for (;;) {
       let next: IteratorResult<Uint8Array>;
@@ -61,7 +63,10 @@ export async function pump(
         next = await abortable(iterator.next(), plan.signal);
       } catch (error) {
         // An adapter that finds the answer unusable mid-body (FTP's ignored REST) voids what it delivered.
-        if (isRegetError(error, ErrorCode.PROTOCOL)) await session.rollback(firstWrite, position);
+        if (isRegetError(error, ErrorCode.PROTOCOL)) {
+          await buffer.drain();
+          await session.rollback(firstWrite, position);
+        }
         throw error;
       }
       if (next.done) {
@@ -77,6 +82,7 @@ export async function pump(
         chunk = chunk.subarray(0, Math.max(0, stopAt - position));
       }
       if (position + chunk.length > limit) {
+        await buffer.drain();
         await session.rollback(firstWrite, position);
         throw new RegetError(
           ErrorCode.PROTOCOL,
@@ -92,7 +98,7 @@ export async function pump(
       }
       if (position >= plan.writeFrom) session.verifiedUpTo(plan.writeFrom);
       if (chunk.length > 0) {
-        await session.writeAt(position, chunk);
+        await buffer.push(position, chunk);
         position += chunk.length;
         plan.onAdvance(position);
         await plan.rateLimiter?.take(chunk.length, plan.signal);
@@ -100,6 +106,13 @@ export async function pump(
       const end = plan.stopAt();
       if (end !== undefined && position >= end) break;
     }
+    await buffer.drain();
+    // Reading may finish before the writes do; an abort that came meanwhile still wins.
+    if (plan.signal.aborted) throw plan.signal.reason;
+  } catch (error) {
+    // Every byte received before a failure is kept (FAULTS NET-01); the first error is the one reported.
+    await buffer.drain().catch(() => undefined);
+    throw error;
   } finally {
     if (!isServerEnd) iterator.return?.()?.catch(() => undefined);
   }

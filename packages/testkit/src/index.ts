@@ -6,6 +6,18 @@ export type {
 } from './conformance/target.js';
 export { makeContent, seededRandom, sha256 } from './content.js';
 export {
+  type FtpFaults,
+  type FtpFinalReply,
+  type FtpServerOptions,
+  type FtpServerSecurity,
+  type FtpTestServer,
+  ftpConformanceTarget,
+  generateTestCertificate,
+  startFtpServer,
+  type TestCertificate,
+} from './ftp/index.js';
+export * from './http/index.js';
+export {
   createMemoryServer,
   type MemoryFaults,
   type MemoryServer,
@@ -13,3 +25,4 @@ export {
   type MemoryValidatorMode,
 } from './memory/memory-server.js';
 export { memoryConformanceTarget } from './memory/target.js';
+export * from './sftp/index.js';

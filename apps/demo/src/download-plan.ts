@@ -1,0 +1,156 @@
+import { readFile } from 'node:fs/promises';
+import { dirname, relative } from 'node:path';
+import { type Adapter, ErrorCode, probe, RegetError, redactUrl } from '@reget/core';
+import { type AdapterSettings, loadAdapters } from './adapters.js';
+import type { DownloadFlags } from './args.js';
+import type { Io } from './io.js';
+import type { Job } from './job.js';
+import {
+  assertDistinctDestinations,
+  assertOutputDirectory,
+  explicitDestination,
+  outputFileName,
+  placeInDirectory,
+} from './output-name.js';
+import { passphraseVariable, passwordVariable, promptPassword, withPassword } from './password.js';
+import { isSensitiveHeader, type SecretScrubber } from './secrets.js';
+import { parseUserUrl, readInputFile } from './url-input.js';
+
+/** Everything checked and ready: the files to fetch and the adapters to fetch them with. */
+export interface DownloadPlan {
+  readonly jobs: readonly Job[];
+  readonly adapters: readonly Adapter[];
+}
+
+/** What planning needs besides the flags. */
+export interface PlanContext {
+  readonly io: Io;
+  readonly scrubber: SecretScrubber;
+  readonly signal: AbortSignal;
+  readonly userAgent: string;
+}
+
+/**
+ * Turns the command line into a plan, failing before any byte moves on bad input (exit 2) or a
+ * missing output directory (exit 3): URLs parsed and their schemes checked, option combinations
+ * checked, secrets registered for scrubbing, the password asked for, the adapters the URLs need
+ * loaded, and each destination chosen and checked.
+ */
+export async function planDownloads(
+  urlArgs: readonly string[],
+  flags: DownloadFlags,
+  context: PlanContext,
+): Promise<DownloadPlan> {
+  const { io, scrubber } = context;
+  const inputUrls = flags.inputFile === undefined ? [] : await readInputFile(flags.inputFile, io.stdin);
+  const texts = [...urlArgs, ...inputUrls];
+  checkCombinations(texts.length, flags);
+  const parsed = texts.map((text) => parseUserUrl(text));
+  for (const url of parsed) scrubber.addUrl(url);
+  for (const [name, value] of Object.entries(flags.header ?? {}))
+    if (isSensitiveHeader(name)) scrubber.add(value);
+  if (flags.dir !== undefined) await assertOutputDirectory(flags.dir);
+  if (flags.output !== undefined)
+    await assertOutputDirectory(dirname(explicitDestination(flags.output, flags.dir)));
+
+  const password = await readPassword(flags, io);
+  const passphrase = io.env[passphraseVariable] || undefined;
+  scrubber.add(password);
+  scrubber.add(passphrase);
+  const urls = parsed.map((url) => withPassword(url, password));
+
+  const settings: AdapterSettings = {
+    headers: flags.header ?? {},
+    isInsecure: flags.insecure === true,
+    ca: flags.ca === undefined ? undefined : await readOptionFile('--ca', flags.ca),
+    userAgent: context.userAgent,
+    identity: flags.identity === undefined ? undefined : await checkReadable('--identity', flags.identity),
+    passphrase,
+    password,
+    knownHosts:
+      flags.knownHosts === undefined ? undefined : await checkReadable('--known-hosts', flags.knownHosts),
+    hostKey: flags.hostKey,
+    acceptsNewHostKey: flags.acceptNewHostKey === true,
+  };
+  const adapters = await loadAdapters(urls, settings);
+  const jobs: Job[] = [];
+  for (const [index, url] of urls.entries()) {
+    const destination = await chooseDestination(url, flags, adapters, context);
+    jobs.push({ index, url, displayUrl: redactUrl(url), destination, label: labelOf(destination) });
+  }
+  assertDistinctDestinations(jobs);
+  for (const job of jobs) await assertOutputDirectory(dirname(job.destination));
+  return { jobs, adapters };
+}
+
+function checkCombinations(urlCount: number, flags: DownloadFlags): void {
+  if (urlCount === 0) throw badInput('No URL given; see reget --help.');
+  if (flags.output !== undefined && urlCount > 1) {
+    throw badInput(`-o/--output names one file but ${urlCount} URLs were given; use -d/--dir instead.`);
+  }
+  if (flags.checksum !== undefined && urlCount > 1) {
+    throw badInput(`--checksum applies to one file but ${urlCount} URLs were given.`);
+  }
+  if (flags.passwordPrompt && flags.inputFile === '-') {
+    throw badInput('--password-prompt and -i - both read standard input; give the URLs in a file.');
+  }
+}
+
+async function readPassword(flags: DownloadFlags, io: Io): Promise<string | undefined> {
+  if (flags.passwordPrompt) return promptPassword('Password: ', { input: io.stdin, output: io.stderr });
+  return io.env[passwordVariable] || undefined;
+}
+
+async function chooseDestination(
+  url: URL,
+  flags: DownloadFlags,
+  adapters: readonly Adapter[],
+  context: PlanContext,
+): Promise<string> {
+  if (flags.output !== undefined) return explicitDestination(flags.output, flags.dir);
+  const suggestion = flags.contentDisposition
+    ? await suggestedName(url, adapters, flags.timeout, context)
+    : undefined;
+  return placeInDirectory(flags.dir ?? '.', outputFileName(url, suggestion));
+}
+
+/**
+ * The server's suggested name for `--content-disposition`. A probe that fails leaves the URL's name:
+ * the download itself then meets the same failure and reports it for this file.
+ */
+async function suggestedName(
+  url: URL,
+  adapters: readonly Adapter[],
+  connectTimeoutMs: number | undefined,
+  context: PlanContext,
+): Promise<string | undefined> {
+  try {
+    const stat = await probe({ url, adapters, signal: context.signal, connectTimeoutMs });
+    return stat.suggestedFileName;
+  } catch (error) {
+    if (context.signal.aborted) throw error;
+    return undefined;
+  }
+}
+
+function labelOf(destination: string): string {
+  const fromHere = relative(process.cwd(), destination);
+  return fromHere === '' || fromHere.startsWith('..') ? destination : fromHere;
+}
+
+async function readOptionFile(option: string, path: string): Promise<Buffer> {
+  try {
+    return await readFile(path);
+  } catch (cause) {
+    throw new RegetError(ErrorCode.BAD_INPUT, `Cannot read the ${option} file ${path}.`, { cause });
+  }
+}
+
+async function checkReadable(option: string, path: string): Promise<string> {
+  await readOptionFile(option, path);
+  return path;
+}
+
+function badInput(message: string): RegetError {
+  return new RegetError(ErrorCode.BAD_INPUT, message);
+}

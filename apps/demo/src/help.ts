@@ -1,0 +1,36 @@
+/** The text `reget --help` prints after the option list: resume behaviour, exit codes, examples. */
+export const helpAfterOptions = `
+Resuming:
+  reget keeps an unfinished download as <file>.part with a journal <file>.reget beside it.
+  Run the same command again after a failure, Ctrl-C or a crash and it fetches only the missing
+  bytes. If the remote file changed in between, reget says so and starts again from zero
+  (--no-restart makes that an error instead). The finished file is renamed into place only
+  once its size, and its checksum when --checksum is given, are verified.
+  An existing file is never replaced unless --overwrite (or resumed, with --continue).
+
+Passwords:
+  Put the user in the URL (sftp://alice@host/path) and the password in REGET_PASSWORD, or use
+  --password-prompt. A password in the URL works too, but other users can see command lines.
+  reget never prints a password.
+
+Exit codes:
+  0    every file is complete (including "already complete")
+  1    an unexpected error (a bug: run with --debug and report it)
+  2    usage or bad input: malformed URL, unknown scheme, bad option value
+  3    local file error: missing directory, no space, no permission, file exists, locked
+  4    network error after retries (refused, reset, timed out, cut short)
+  5    TLS certificate or SSH host key could not be verified
+  6    authentication failed
+  7    the remote said not found, permission denied, or answered something unusable
+  8    integrity: checksum mismatch, or the remote changed and --no-restart was given
+  130  interrupted (Ctrl-C); everything downloaded so far is kept
+  With several URLs the exit code is the highest of their codes (130 if interrupted).
+
+Examples:
+  reget https://example.com/big.iso
+  reget -o debian.iso --checksum sha256:<64 hex digits> https://example.com/big.iso
+  reget -d downloads -j 3 -i urls.txt
+  REGET_PASSWORD=secret reget sftp://alice@example.com/home/alice/data.tar
+  reget --limit-rate 500K ftp://example.com/pub/file.zip
+  reget demo        (downloads over HTTP, FTP and SFTP from servers on 127.0.0.1, with faults)
+`;

@@ -1,0 +1,19 @@
+/** One file the command downloads: where it comes from and where it goes. */
+export interface Job {
+  /** Position on the command line (or in the input file), from 0. */
+  readonly index: number;
+  /** The URL with any credentials; never printed. */
+  readonly url: URL;
+  /** The URL without credentials or signatures, safe to print. */
+  readonly displayUrl: string;
+  /** Absolute path of the finished file. */
+  readonly destination: string;
+  /** How the file is named in messages: the destination relative to the working directory. */
+  readonly label: string;
+}
+
+/** What the command last heard about a job's bytes, for the interrupt and failure lines. */
+export interface JobProgress {
+  bytesOnDisk: number;
+  total: number | undefined;
+}

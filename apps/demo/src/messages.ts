@@ -1,0 +1,141 @@
+import { type DownloadEvent, type DownloadResult, ErrorCode, isRegetError, RegetError } from '@reget/core';
+import { count, formatBytes, formatDuration, formatRate } from './human-units.js';
+import type { Job, JobProgress } from './job.js';
+
+/**
+ * The sentences the command prints for people. Reporters decide where a line goes (above the bars,
+ * on its own line, nowhere); the words live here so every mode says the same thing.
+ */
+
+type EventOf<T extends DownloadEvent['type']> = Extract<DownloadEvent, { type: T }>;
+
+const restartReasons: Record<EventOf<'restart'>['reason'], string> = {
+  'remote changed': 'the remote file changed since the partial was fetched',
+  'server ignored range': 'the server ignored the range and sent the whole file',
+  'local larger than remote': 'the partial is larger than the remote file',
+  'ranges not supported': 'the server cannot resume from an offset',
+  'restart requested': '--restart was given',
+};
+
+/** Error codes after which the partial on disk is worth keeping and the same command resumes. */
+const resumableCodes = new Set<string>([
+  ErrorCode.NETWORK,
+  ErrorCode.TIMEOUT,
+  ErrorCode.PARTIAL,
+  ErrorCode.LOCKED,
+]);
+
+// biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point.
+const controlCharacters = /[\u0000-\u001f\u007f-\u009f]/g;
+
+/** Replaces control characters (ANSI escapes from a server, newlines) with visible escapes. */
+export function escapeControl(text: string): string {
+  return text.replace(controlCharacters, (char) => `\\x${char.charCodeAt(0).toString(16).padStart(2, '0')}`);
+}
+
+/** `40.0 MiB of 100 MiB`, or `40.0 MiB` when the total is unknown. */
+export function describeAmount(bytes: number, total: number | undefined): string {
+  return total === undefined ? formatBytes(bytes) : `${formatBytes(bytes)} of ${formatBytes(total)}`;
+}
+
+/** A line for a decision worth telling (resume, restart, already complete), or undefined for a fresh start. */
+export function describeDecision(job: Job, event: EventOf<'decision'>): string | undefined {
+  switch (event.action) {
+    case 'resume':
+      return `${job.label}: resuming at ${describeAmount(event.offset, event.total)} (${event.reason}).`;
+    case 'complete':
+      return `${job.label}: all ${describeAmount(event.offset, undefined)} already on disk, verifying.`;
+    case 'restart':
+      return undefined;
+    case 'fresh':
+      return undefined;
+  }
+}
+
+/** A line for a fresh start, for the plain (non-terminal) output. */
+export function describeStart(job: Job, event: EventOf<'decision'>): string {
+  const size = event.total === undefined ? 'size unknown' : formatBytes(event.total);
+  return `${job.label}: downloading ${job.displayUrl} (${size}).`;
+}
+
+/** A line saying the bytes on disk were discarded, and why. */
+export function describeRestart(job: Job, event: EventOf<'restart'>): string {
+  const discarded = event.discardedBytes > 0 ? `, discarding ${formatBytes(event.discardedBytes)}` : '';
+  return `${job.label}: starting again from zero: ${restartReasons[event.reason]}${discarded}.`;
+}
+
+/** A line saying an attempt failed and when the next one starts. */
+export function describeRetry(job: Job, event: EventOf<'retry'>): string {
+  const seconds = (event.delayMs / 1000).toFixed(1);
+  return `${job.label}: ${withoutFinalStop(event.error.message)}; retrying in ${seconds}s (attempt ${event.attempt + 1}).`;
+}
+
+/** A progress line for output that is not a terminal. */
+export function describeProgress(job: Job, event: EventOf<'progress'>): string {
+  const percent =
+    event.total === undefined || event.total === 0
+      ? ''
+      : ` ${Math.floor((event.bytesOnDisk / event.total) * 100)}%,`;
+  return `${job.label}:${percent} ${describeAmount(event.bytesOnDisk, event.total)}, ${formatRate(event.bytesPerSecond)}, ETA ${formatDuration(event.etaSeconds)}.`;
+}
+
+/** The summary line of a finished file. */
+export function describeSuccess(job: Job, result: DownloadResult, elapsedMs: number): string {
+  if (result.isAlreadyComplete) {
+    const verified = result.checksum === undefined ? '' : `, ${algorithmOf(result.checksum)} verified`;
+    return `${job.label}: already complete (${formatBytes(result.size)}${verified}).`;
+  }
+  const seconds = Math.max(elapsedMs, 1) / 1000;
+  const elapsed = seconds < 10 ? `${seconds.toFixed(1)}s` : formatDuration(seconds);
+  const parts = [`${formatBytes(result.size)} in ${elapsed} (${formatRate(result.fetchedBytes / seconds)})`];
+  if (result.fetchedBytes !== result.size) parts.push(`fetched ${formatBytes(result.fetchedBytes)}`);
+  if (result.resumes > 0) parts.push(`resumed ${count(result.resumes, 'time')}`);
+  if (result.restarts > 0) parts.push(`restarted ${count(result.restarts, 'time')}`);
+  if (result.checksum !== undefined) parts.push(`${algorithmOf(result.checksum)} verified`);
+  return `${job.label}: saved, ${parts.join(', ')}.`;
+}
+
+/**
+ * The one line printed for a failed file: its name, the cause, and whether running again resumes.
+ * Errors reget did not classify show their message only; `--debug` adds the stack.
+ */
+export function describeFailure(job: Job | undefined, error: unknown, progress?: JobProgress): string {
+  const cause = isRegetError(error, ErrorCode.EXISTS)
+    ? 'the file already exists; use --overwrite to replace it or -c/--continue to resume it'
+    : error instanceof RegetError
+      ? error.message
+      : `unexpected error: ${messageOf(error)}`;
+  const isWorthResuming =
+    (progress?.bytesOnDisk ?? 0) > 0 && error instanceof RegetError && resumableCodes.has(error.code);
+  const hint = isWorthResuming
+    ? ` ${describeAmount(progress?.bytesOnDisk ?? 0, progress?.total)} kept; run the same command again to resume.`
+    : '';
+  const prefix = job ? `reget: ${job.label}: ` : 'reget: ';
+  return escapeControl(`${prefix}${withFinalStop(cause)}${hint}`);
+}
+
+/** The line printed for a file that was downloading when the run was interrupted. */
+export function describeInterrupted(job: Job, progress: JobProgress | undefined): string {
+  const amount = progress ? ` at ${describeAmount(progress.bytesOnDisk, progress.total)}` : '';
+  return `reget: ${job.label}: interrupted${amount}; the partial is kept, run the same command again to resume.`;
+}
+
+/** The warning `--insecure` prints (FAULTS SEC-05). */
+export const insecureWarning =
+  'reget: warning: --insecure turns off TLS certificate checks; anyone on the path can read or alter these downloads.';
+
+function algorithmOf(checksum: string): string {
+  return checksum.split(':')[0] ?? checksum;
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+function withFinalStop(text: string): string {
+  return /[.!?]$/.test(text) ? text : `${text}.`;
+}
+
+function withoutFinalStop(text: string): string {
+  return text.replace(/\.$/, '');
+}

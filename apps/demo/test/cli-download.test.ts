@@ -1,0 +1,203 @@
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { buildCli, linesOf, runCli } from './cli-process.js';
+import {
+  fileHash,
+  type HttpFixture,
+  jsonEvents,
+  listDirectory,
+  password,
+  putContent,
+  sha256,
+  startHttpFixture,
+} from './http-fixture.js';
+
+const size = 256 * 1024;
+let fixture: HttpFixture;
+let content: Uint8Array;
+
+beforeAll(async () => {
+  [fixture] = await Promise.all([startHttpFixture(), buildCli()]);
+  content = await putContent([fixture.server, fixture.authServer], '/file.bin', size);
+}, 120_000);
+
+afterAll(() => fixture?.close());
+
+beforeEach(() => {
+  fixture.server.setFaults({});
+  fixture.server.resetCounters();
+});
+
+describe('downloads over HTTP, as a user runs them', () => {
+  it('a fresh download: exit 0, the exact file, no partial or journal left, a summary line', async () => {
+    const directory = await fixture.newDirectory();
+    const result = await runCli(['-d', directory, fixture.server.url('/file.bin')]);
+    expect(result.code).toBe(0);
+    expect(await fileHash(join(directory, 'file.bin'))).toBe(sha256(content));
+    expect(await listDirectory(directory)).toEqual(['file.bin']);
+    expect(result.stderr).toMatch(/file\.bin: saved, 256 KiB/);
+    expect(result.stdout).toBe('');
+  });
+
+  it('a connection cut mid-body is resumed within the run, fetching only what is missing', async () => {
+    const directory = await fixture.newDirectory();
+    fixture.server.setFaults({ dropAfterBytes: 100_000, dropTimes: 1 });
+    const result = await runCli(['-d', directory, fixture.server.url('/file.bin')]);
+    expect(result.code).toBe(0);
+    expect(await fileHash(join(directory, 'file.bin'))).toBe(sha256(content));
+    expect(result.stderr).toMatch(/retrying/);
+    // Invariant 3: the missing bytes plus a bounded verification overlap, never the whole file again.
+    expect(fixture.server.bytesSent()).toBeLessThan(size + 100_000);
+  });
+
+  it('a cut with no retries left exits 4 and keeps the partial; running again resumes it', async () => {
+    const directory = await fixture.newDirectory();
+    const url = fixture.server.url('/file.bin');
+    fixture.server.setFaults({ dropAfterBytes: 150_000 });
+    const first = await runCli(['--retries', '0', '-d', directory, url]);
+    expect(first.code).toBe(4);
+    expect(linesOf(first.stderr).at(-1)).toMatch(
+      /^reget: \S*file\.bin: .*run the same command again to resume\.$/,
+    );
+    expect(await listDirectory(directory)).toEqual(['file.bin.part', 'file.bin.reget']);
+
+    fixture.server.setFaults({});
+    fixture.server.resetCounters();
+    const second = await runCli(['-d', directory, url]);
+    expect(second.code).toBe(0);
+    expect(second.stderr).toMatch(/resuming at/);
+    expect(await fileHash(join(directory, 'file.bin'))).toBe(sha256(content));
+    expect(fixture.server.bytesSent()).toBeLessThan(size - 100_000);
+  });
+
+  it('404 exits 7 with one line naming the file', async () => {
+    const directory = await fixture.newDirectory();
+    const result = await runCli(['-q', '-d', directory, fixture.server.url('/missing.bin')]);
+    expect(result.code).toBe(7);
+    expect(linesOf(result.stderr)).toEqual([expect.stringMatching(/^reget: \S*missing\.bin: .*404/)]);
+    expect(await listDirectory(directory)).toEqual([]);
+  });
+
+  it('several URLs (arguments and -i): every file is fetched and the exit code is the worst one', async () => {
+    const directory = await fixture.newDirectory();
+    const list = join(await fixture.newDirectory(), 'urls.txt');
+    await putContent([fixture.server], '/second.bin', 1000, 2);
+    const [first, second, missing] = ['/file.bin', '/second.bin', '/missing.bin'].map((path) =>
+      fixture.server.url(path),
+    );
+    await writeFile(list, `# a comment\n\n${second}\n  ${missing}  \n`);
+    const result = await runCli(['-q', '-j', '2', '-d', directory, '-i', list, first ?? '']);
+    expect(result.code).toBe(7);
+    expect(linesOf(result.stderr)).toEqual([expect.stringMatching(/missing\.bin: .*404/)]);
+    expect(await listDirectory(directory)).toEqual(['file.bin', 'second.bin']);
+  });
+
+  it('an existing file is left alone (exit 3) unless --overwrite', async () => {
+    const directory = await fixture.newDirectory();
+    const url = fixture.server.url('/file.bin');
+    expect((await runCli(['-q', '-d', directory, url])).code).toBe(0);
+    const again = await runCli(['-q', '-d', directory, url]);
+    expect(again.code).toBe(3);
+    expect(again.stderr).toMatch(/--overwrite/);
+    expect((await runCli(['-q', '--overwrite', '-d', directory, url])).code).toBe(0);
+  });
+
+  it('--checksum: a match exits 0, a mismatch exits 8 and hands back no file', async () => {
+    const directory = await fixture.newDirectory();
+    const url = fixture.server.url('/file.bin');
+    const good = await runCli([
+      '-q',
+      '--checksum',
+      `sha256:${sha256(content)}`,
+      '-o',
+      join(directory, 'a'),
+      url,
+    ]);
+    expect(good.code).toBe(0);
+    const bad = await runCli([
+      '-q',
+      '--checksum',
+      `sha256:${'0'.repeat(64)}`,
+      '-o',
+      join(directory, 'b'),
+      url,
+    ]);
+    expect(bad.code).toBe(8);
+    expect(await fileHash(join(directory, 'b'))).toBeUndefined();
+  });
+
+  it('--content-disposition takes the server name, made safe, inside the directory', async () => {
+    const directory = await fixture.newDirectory();
+    fixture.server.setFaults({
+      extraHeaders: { 'Content-Disposition': 'attachment; filename="../../evil.txt"' },
+    });
+    const result = await runCli([
+      '-q',
+      '--content-disposition',
+      '-d',
+      directory,
+      fixture.server.url('/file.bin'),
+    ]);
+    expect(result.code).toBe(0);
+    expect(await listDirectory(directory)).toEqual(['evil.txt']);
+  });
+});
+
+describe('--json', () => {
+  it('prints one JSON object per line: decision, progress of the true total, complete, result', async () => {
+    const directory = await fixture.newDirectory();
+    fixture.server.setFaults({ dropAfterBytes: 100_000, dropTimes: 1 });
+    const result = await runCli(['--json', '-d', directory, fixture.server.url('/file.bin')]);
+    expect(result.code).toBe(0);
+    const events = jsonEvents(result.stdout);
+    const types = events.map((event) => event.type);
+    expect(types[0]).toBe('probe');
+    expect(types).toContain('decision');
+    expect(types).toContain('retry');
+    expect(types.slice(-2)).toEqual(['complete', 'result']);
+    for (const progress of events.filter((event) => event.type === 'progress')) {
+      expect(progress.total).toBe(size);
+    }
+    expect(events.at(-1)).toMatchObject({ type: 'result', size, destination: join(directory, 'file.bin') });
+    expect(result.stderr).toBe('');
+  });
+});
+
+describe('secrets are never printed (FAULTS SEC-10)', () => {
+  const modes = [[], ['--json'], ['--debug'], ['--json', '--debug']];
+
+  it('a password in the URL works and appears in no output, in any mode', async () => {
+    for (const mode of modes) {
+      const directory = await fixture.newDirectory();
+      const result = await runCli([...mode, '-d', directory, fixture.authServer.url('/file.bin')]);
+      expect(result.code).toBe(0);
+      expect(result.stdout + result.stderr).not.toContain(password);
+      expect(result.stdout + result.stderr).not.toContain(encodeURIComponent(password));
+    }
+  });
+
+  it('a wrong password exits 6 and is not printed either', async () => {
+    const wrong = fixture.authServer.unauthorizedUrl('/file.bin') ?? '';
+    for (const mode of modes) {
+      const directory = await fixture.newDirectory();
+      const result = await runCli([...mode, '-d', directory, wrong]);
+      expect(result.code).toBe(6);
+      expect(result.stdout + result.stderr).not.toContain('secret-wrong');
+    }
+  });
+
+  it('REGET_PASSWORD and --password-prompt supply the password for a URL that names the user', async () => {
+    const url = new URL(fixture.authServer.url('/file.bin'));
+    url.password = '';
+    const fromEnv = await runCli(['-d', await fixture.newDirectory(), url.href], {
+      env: { REGET_PASSWORD: password },
+    });
+    expect(fromEnv.code).toBe(0);
+    const fromPrompt = await runCli(['--password-prompt', '-d', await fixture.newDirectory(), url.href], {
+      input: `${password}\n`,
+    });
+    expect(fromPrompt.code).toBe(0);
+    for (const result of [fromEnv, fromPrompt]) expect(result.stdout + result.stderr).not.toContain(password);
+  });
+});

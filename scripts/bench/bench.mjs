@@ -1,0 +1,146 @@
+// `npm run bench`: reget against curl, wget, aria2c, lftp, OpenSSH's sftp and the library
+// baselines, downloading the same files from nginx, vsftpd and sshd over loopback. Runs are
+// interleaved (A B C A B C …) and reported as medians. Benchmarks measure; they assert nothing.
+//
+// Environment: REGET_BENCH_SIZE (default 1G; K, M, G suffixes), REGET_BENCH_ROUNDS (default 3),
+// REGET_BENCH_PROTOCOLS (default http,ftp,sftp), REGET_BENCH_INSTALL=1 (apt-get install the
+// missing tools first), REGET_BENCH_BUILD=0 (measure the build as it is, without `tsc -b`) and
+// REGET_INTEROP_PORT_BASE (default 19000, so a running interop tier on 18000 is not disturbed).
+import { spawnSync } from 'node:child_process';
+import { chmodSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { cpus, release, tmpdir, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { checksumMatrix, downloadMatrix, resumeMatrix, sha256File, startupTimes } from './matrices.mjs';
+import { hasGnuTime } from './measure.mjs';
+import { markdownReport, summarizeBaselines, summarizeDownloads, writeJson } from './report.mjs';
+import { startServers, stopServers } from './servers.mjs';
+import { isInstalled, protocols, versionOf } from './tools.mjs';
+
+const repo = fileURLToPath(new URL('../..', import.meta.url));
+const setting = (name, fallback) => process.env[name] || fallback;
+
+function parseSize(text) {
+  const match = /^(\d+)([KMG]?)$/i.exec(text.trim());
+  if (!match) throw new Error(`REGET_BENCH_SIZE must look like 1G, 256M or 1048576, not "${text}".`);
+  const power = { '': 0, K: 1, M: 2, G: 3 }[match[2].toUpperCase()];
+  return Number(match[1]) * 1024 ** power;
+}
+
+const config = {
+  sizeBytes: parseSize(setting('REGET_BENCH_SIZE', '1G')),
+  smallBytes: 64 * 1024 * 1024,
+  rounds: Number(setting('REGET_BENCH_ROUNDS', '3')),
+  protocols: setting('REGET_BENCH_PROTOCOLS', protocols.join(',')).split(','),
+  startupRuns: 10,
+};
+if (!Number.isSafeInteger(config.rounds) || config.rounds < 1)
+  throw new Error('REGET_BENCH_ROUNDS must be ≥ 1.');
+
+const log = (message) => process.stderr.write(`[bench] ${message}\n`);
+
+function run(command, args, options = {}) {
+  const result = spawnSync(command, args, { stdio: 'inherit', cwd: repo, ...options });
+  if (result.status !== 0) throw new Error(`${command} ${args.join(' ')} failed (exit ${result.status}).`);
+}
+
+function installMissingTools() {
+  const wanted = { curl: 'curl', wget: 'wget', aria2c: 'aria2', lftp: 'lftp', sftp: 'openssh-client' };
+  const missing = Object.entries(wanted)
+    .filter(([program]) => !isInstalled(program))
+    .map(([, pkg]) => pkg);
+  if (!hasGnuTime) missing.push('time');
+  if (missing.length === 0) return;
+  log(`installing ${missing.join(' ')} with apt-get`);
+  run('apt-get', ['update', '-qq']);
+  run('apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...missing], {
+    env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
+  });
+}
+
+function machineInfo() {
+  const osRelease = spawnSync('sh', ['-c', '. /etc/os-release && echo "$PRETTY_NAME"'], { encoding: 'utf8' });
+  const tools = {};
+  for (const program of ['curl', 'wget', 'aria2c', 'lftp']) {
+    if (isInstalled(program)) tools[program] = versionOf(program);
+  }
+  if (isInstalled('sftp')) tools.ssh = versionOf('ssh', ['-V']);
+  tools.nginx = versionOf('/usr/sbin/nginx', ['-v']);
+  return {
+    cpu: cpus()[0]?.model.trim() ?? 'unknown CPU',
+    cores: cpus().length,
+    memoryGiB: totalmem() / 1024 ** 3,
+    os: osRelease.stdout.trim() || 'unknown OS',
+    kernel: release(),
+    node: process.version,
+    tools,
+  };
+}
+
+async function main() {
+  if (setting('REGET_BENCH_INSTALL', '') === '1') installMissingTools();
+  if (setting('REGET_BENCH_BUILD', '1') !== '0') {
+    log('building (tsc -b)');
+    run('npx', ['tsc', '-b', 'tsconfig.build.json']);
+  }
+  const work = mkdtempSync(join(tmpdir(), 'reget-bench-'));
+  // nginx's and vsftpd's unprivileged users must reach the served folder inside it.
+  chmodSync(work, 0o755);
+  const serverDirectory = join(work, 'servers');
+  const scratch = join(work, 'out');
+  mkdirSync(serverDirectory);
+  mkdirSync(scratch);
+  const cleanup = () => {
+    stopServers(serverDirectory);
+    rmSync(work, { recursive: true, force: true });
+  };
+  for (const signal of ['SIGINT', 'SIGTERM']) {
+    process.once(signal, () => {
+      cleanup();
+      process.exit(128 + (signal === 'SIGINT' ? 2 : 15));
+    });
+  }
+  try {
+    const settings = startServers(serverDirectory, setting('REGET_INTEROP_PORT_BASE', '19000'));
+    const large = `bench-${config.sizeBytes}.bin`;
+    const small = `bench-${config.smallBytes}.bin`;
+    for (const [file, size] of [
+      [large, config.sizeBytes],
+      [small, config.smallBytes],
+    ]) {
+      const path = join(settings.REGET_INTEROP_WWW, file);
+      run('sh', ['-c', `head -c ${size} /dev/urandom > '${path}' && chmod 644 '${path}'`]);
+    }
+    // Reading them here also puts them in the page cache for every tool alike.
+    const largeSha256 = await sha256File(join(settings.REGET_INTEROP_WWW, large));
+    const smallSha256 = await sha256File(join(settings.REGET_INTEROP_WWW, small));
+    if (!hasGnuTime)
+      log('GNU time (/usr/bin/time, apt package "time") is missing: no CPU or peak RSS figures');
+
+    const largeRuns = await downloadMatrix(config, settings, large, config.sizeBytes, largeSha256, scratch);
+    const smallRuns = await downloadMatrix(config, settings, small, config.smallBytes, smallSha256, scratch);
+    const resume = await resumeMatrix(config, settings, large, config.sizeBytes, scratch);
+    const checksum = await checksumMatrix(config, settings, large, config.sizeBytes, largeSha256, scratch);
+    const startup = await startupTimes(config, scratch);
+
+    const largeSummary = summarizeDownloads(largeRuns, config.sizeBytes);
+    const report = {
+      date: new Date().toISOString(),
+      machine: machineInfo(),
+      config,
+      large: largeSummary,
+      baselines: summarizeBaselines(largeSummary),
+      small: summarizeDownloads(smallRuns, config.smallBytes),
+      resume,
+      checksum,
+      startup,
+      runs: { large: largeRuns, small: smallRuns },
+    };
+    process.stdout.write(`${markdownReport(report)}\n`);
+    log(`JSON written to ${writeJson(repo, report)}`);
+  } finally {
+    cleanup();
+  }
+}
+
+await main();

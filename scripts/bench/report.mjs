@@ -1,0 +1,182 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { median } from './measure.mjs';
+import { libraryBaseline, referenceFor } from './tools.mjs';
+
+const mebibyte = 1024 * 1024;
+const protocolLabel = { http: 'HTTP', ftp: 'FTP', sftp: 'SFTP' };
+
+function fixed(value, digits = 2) {
+  return value === null || value === undefined || Number.isNaN(value) ? '–' : value.toFixed(digits);
+}
+
+function sizeText(bytes) {
+  const gibibytes = bytes / 1024 / mebibyte;
+  return Number.isInteger(gibibytes) ? `${gibibytes} GiB` : `${fixed(bytes / mebibyte, 0)} MiB`;
+}
+
+function table(headers, rows) {
+  return [
+    `| ${headers.join(' | ')} |`,
+    `|${headers.map(() => '---').join('|')}|`,
+    ...rows.map((row) => `| ${row.join(' | ')} |`),
+  ].join('\n');
+}
+
+/** Medians per (protocol, tool) of download runs of `size` bytes, with the ratio to the reference. */
+export function summarizeDownloads(runs, size) {
+  const groups = new Map();
+  for (const run of runs) {
+    const key = `${run.protocol}\u0000${run.tool}`;
+    if (!groups.has(key)) groups.set(key, { protocol: run.protocol, tool: run.tool, runs: [] });
+    groups.get(key).runs.push(run);
+  }
+  const rows = [...groups.values()].map((group) => {
+    const ok = group.runs.filter((run) => run.isCorrect);
+    const wallSeconds = median(ok.map((run) => run.wallSeconds));
+    return {
+      protocol: group.protocol,
+      tool: group.tool,
+      runs: group.runs.length,
+      failedRuns: group.runs.length - ok.length,
+      wallSeconds,
+      mebibytesPerSecond: wallSeconds ? size / mebibyte / wallSeconds : null,
+      cpuSeconds: median(ok.map((run) => run.cpuSeconds)),
+      peakRssMiB: median(ok.map((run) => (run.peakRssKiB === null ? null : run.peakRssKiB / 1024))),
+    };
+  });
+  for (const row of rows) {
+    const siblings = rows.filter((other) => other.protocol === row.protocol);
+    const referenceName = referenceFor(
+      row.protocol,
+      siblings.map((other) => ({ name: other.tool })),
+    );
+    const reference = siblings.find((other) => other.tool === referenceName);
+    row.reference = referenceName ?? null;
+    row.ratioToReference =
+      reference?.mebibytesPerSecond && row.mebibytesPerSecond
+        ? row.mebibytesPerSecond / reference.mebibytesPerSecond
+        : null;
+  }
+  return rows;
+}
+
+function downloadTable(rows) {
+  return table(
+    ['protocol', 'tool', 'wall (s)', 'MiB/s', '× ref', 'CPU (s)', 'peak RSS (MiB)', 'failed'],
+    rows.map((row) => [
+      protocolLabel[row.protocol],
+      row.tool,
+      fixed(row.wallSeconds),
+      fixed(row.mebibytesPerSecond, 0),
+      row.ratioToReference === null ? '–' : `${fixed(row.ratioToReference)}× ${row.reference}`,
+      fixed(row.cpuSeconds),
+      fixed(row.peakRssMiB, 0),
+      row.failedRuns > 0 ? `${row.failedRuns}/${row.runs}` : '',
+    ]),
+  );
+}
+
+/** reget against the library baseline each adapter issue names, with the ratio it asks for. */
+export function summarizeBaselines(rows) {
+  return Object.entries(libraryBaseline).flatMap(([protocol, baseline]) => {
+    const reget = rows.find((row) => row.protocol === protocol && row.tool === 'reget');
+    const library = rows.find((row) => row.protocol === protocol && row.tool === baseline.tool);
+    if (!reget || !library) return [];
+    const ratio =
+      reget.mebibytesPerSecond && library.mebibytesPerSecond
+        ? reget.mebibytesPerSecond / library.mebibytesPerSecond
+        : null;
+    return [
+      {
+        protocol,
+        baseline: baseline.tool,
+        issue: baseline.issue,
+        target: baseline.target,
+        ratio,
+        reget,
+        library,
+      },
+    ];
+  });
+}
+
+/** The markdown report: one table per measurement. */
+export function markdownReport(report) {
+  const { machine, config } = report;
+  const sizeLabel = sizeText(config.sizeBytes);
+  const lines = [
+    `## reget benchmark — ${report.date.slice(0, 10)}`,
+    '',
+    `${machine.cpu} × ${machine.cores}, ${fixed(machine.memoryGiB, 0)} GiB RAM, ${machine.os}, Linux ${machine.kernel}, Node ${machine.node}.`,
+    `Loopback (127.0.0.1) from nginx, vsftpd and OpenSSH sshd; medians of ${config.rounds} interleaved rounds; the served files are in the page cache.`,
+    '',
+    `### ${sizeLabel} download`,
+    '',
+    downloadTable(report.large),
+    '',
+    '### reget against the library baselines (issues 3–5)',
+    '',
+    table(
+      ['protocol', 'baseline', 'reget MiB/s', 'baseline MiB/s', 'ratio', 'asked for'],
+      report.baselines.map((row) => [
+        protocolLabel[row.protocol],
+        row.baseline,
+        fixed(row.reget.mebibytesPerSecond, 0),
+        fixed(row.library.mebibytesPerSecond, 0),
+        `${fixed(row.ratio)}×`,
+        `≥ ${fixed(row.target)}× (issue ${row.issue})`,
+      ]),
+    ),
+    '',
+    '### 64 MiB download',
+    '',
+    downloadTable(report.small),
+    '',
+    `### Resume of a half-downloaded ${sizeLabel} file`,
+    '',
+    table(
+      ['protocol', 'tool', 'on disk before', 'bytes fetched', 'wall (s)', 'CPU (s)'],
+      report.resume.map((row) => [
+        protocolLabel[row.protocol],
+        row.tool,
+        row.onDiskBefore === null ? '–' : `${fixed(row.onDiskBefore / mebibyte, 1)} MiB`,
+        row.fetchedBytes === null ? '–' : `${fixed(row.fetchedBytes / mebibyte, 1)} MiB`,
+        fixed(row.wallSeconds),
+        fixed(row.cpuSeconds),
+      ]),
+    ),
+    '',
+    `### sha256 verification (reget, ${sizeLabel})`,
+    '',
+    table(
+      ['protocol', 'without (s)', 'with --checksum (s)', 'cost'],
+      report.checksum.map((row) => [
+        protocolLabel[row.protocol],
+        fixed(row.withoutSeconds),
+        fixed(row.withSeconds),
+        row.withSeconds && row.withoutSeconds
+          ? `${fixed((row.withSeconds / row.withoutSeconds - 1) * 100, 0)} %`
+          : '–',
+      ]),
+    ),
+    '',
+    '### Start-up',
+    '',
+    table(
+      ['command', 'median (ms)'],
+      report.startup.map((row) => [`\`${row.command}\``, fixed(row.medianMs, 0)]),
+    ),
+    '',
+  ];
+  return lines.join('\n');
+}
+
+/** Writes the whole report as JSON into bench-results/ (gitignored); returns the path. */
+export function writeJson(repo, report) {
+  const directory = join(repo, 'bench-results');
+  mkdirSync(directory, { recursive: true });
+  const path = join(directory, `bench-${report.date.replace(/[:.]/g, '-')}.json`);
+  writeFileSync(path, `${JSON.stringify(report, null, 2)}\n`);
+  return path;
+}

@@ -1,0 +1,54 @@
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { chmod, copyFile, link, mkdtemp, rename, rm, stat, utimes } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { servedPath } from './environment.js';
+
+/** Hex sha256 of a file, streamed. */
+export async function sha256File(path: string): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 })) hash.update(chunk as Buffer);
+  return hash.digest('hex');
+}
+
+/** Size of a file, or undefined when there is none. */
+export async function sizeOf(path: string): Promise<number | undefined> {
+  return stat(path).then(
+    (stats) => stats.size,
+    () => undefined,
+  );
+}
+
+/**
+ * Serves a copy of the served file `source` as `name`, replacing any previous version atomically
+ * (copy, then rename, the way a deploy does). `version` sets the modification time: version 1 is a
+ * day ago, version 2 now. Why: nginx's ETag, vsftpd's MDTM and SFTP's mtime have one-second
+ * resolution, and a replacement within the same second with the same size would be invisible.
+ */
+export async function publish(name: string, source: string, version = 1): Promise<string> {
+  const target = servedPath(name);
+  const staging = `${target}.staging`;
+  await copyFile(servedPath(source), staging);
+  await chmod(staging, 0o644);
+  const seconds = Math.floor(Date.now() / 1000) - (version === 1 ? 86_400 : 0) + version;
+  await utimes(staging, seconds, seconds);
+  await rename(staging, target);
+  return target;
+}
+
+/** Serves the served file `source` again as `name` through a hard link (large files, no copy). */
+export async function alias(name: string, source: string): Promise<string> {
+  const target = servedPath(name);
+  await rm(target, { force: true });
+  await link(servedPath(source), target);
+  return target;
+}
+
+/** A fresh temporary folder, and a function that removes it. */
+export async function temporaryDirectory(
+  prefix: string,
+): Promise<{ path: string; remove: () => Promise<void> }> {
+  const path = await mkdtemp(join(tmpdir(), `reget-interop-${prefix}-`));
+  return { path, remove: () => rm(path, { recursive: true, force: true }) };
+}
