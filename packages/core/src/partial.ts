@@ -61,6 +61,25 @@ export class PartialFile {
     }
   }
 
+  /** Writes `chunks` back to back from `position` in one system call where it can (no copy to join them). */
+  async writev(chunks: readonly Uint8Array[], position: number): Promise<void> {
+    if (chunks.length === 1) return this.write(chunks[0]!, position);
+    let written = 0;
+    try {
+      written = (await this.#handle.writev(chunks as Uint8Array[], position)).bytesWritten;
+    } catch (error) {
+      throw localError(error, `write at offset ${position} of`, this.path);
+    }
+    // A short writev (rare: a signal, a full disk) finishes chunk by chunk.
+    let offset = 0;
+    for (const chunk of chunks) {
+      const end = offset + chunk.length;
+      if (end > written)
+        await this.write(chunk.subarray(Math.max(0, written - offset)), position + Math.max(offset, written));
+      offset = end;
+    }
+  }
+
   /** Reads up to `length` bytes at `position` (fewer at end of file). */
   async readAt(position: number, length: number): Promise<Uint8Array> {
     const buffer = Buffer.alloc(length);

@@ -46,6 +46,8 @@ export class DownloadSession {
   #isJournalWritten = false;
   #lastJournalAt = 0;
   #hasUnsyncedBytes = false;
+  #persisting: Promise<void> = Promise.resolve();
+  #isPersistQueued = false;
   #lastProgressAt = 0;
   #trailingProgress: NodeJS.Timeout | undefined;
 
@@ -93,18 +95,26 @@ export class DownloadSession {
     this.#isJournalWritten = false;
   }
 
-  /** Writes `bytes` at `position`, then records them; the journal is written before the first byte. */
-  async writeAt(position: number, bytes: Uint8Array): Promise<void> {
+  /** Writes the bytes at `position`, then records them; the journal is written before the first byte. */
+  async writeAt(position: number, data: Uint8Array | readonly Uint8Array[]): Promise<void> {
+    const chunks = data instanceof Uint8Array ? [data] : data;
+    const length = chunks.reduce((sum, chunk) => sum + chunk.length, 0);
     const file = await this.file();
     // The journal learns that bytes may lie apart from its ranges before the first such byte lands.
     const isIsland = !this.isSegmented && position > 0 && this.ranges.rangeStartAt(position) === undefined;
     if (isIsland) this.isSegmented = true;
     if (!this.#isJournalWritten || isIsland) await this.checkpoint(true);
-    await this.#hasher?.update(position, bytes, (start, end) => this.ranges.covers(start, end));
-    await file.write(bytes, position);
-    this.ranges.add(position, position + bytes.length);
+    if (this.#hasher) {
+      let at = position;
+      for (const chunk of chunks) {
+        await this.#hasher.update(at, chunk, (start, end) => this.ranges.covers(start, end));
+        at += chunk.length;
+      }
+    }
+    await file.writev(chunks, position);
+    this.ranges.add(position, position + length);
     this.#hasUnsyncedBytes = true;
-    this.writtenBytes += bytes.length;
+    this.writtenBytes += length;
     await this.checkpoint(false);
     this.progress(false);
   }
@@ -133,6 +143,7 @@ export class DownloadSession {
     total: number | undefined,
     validator: Validator | undefined,
   ): Promise<void> {
+    await this.settle();
     // The ranges may not be loaded yet (a restart decided from the journal): the file says what goes.
     const discardedBytes = Math.max(this.ranges.size, await (await this.file()).size());
     this.restarts += 1;
@@ -148,14 +159,33 @@ export class DownloadSession {
 
   /** Rewrites the journal when forced or when enough time has passed. */
   async checkpoint(force: boolean): Promise<void> {
-    const now = performance.now();
-    if (!force && now - this.#lastJournalAt < journalIntervalMs) return;
-    this.#lastJournalAt = now;
-    if (this.#file && this.#hasUnsyncedBytes) {
-      // Power-loss safety (FAULTS LOC-06): data reaches the device before the journal claims it.
-      this.#hasUnsyncedBytes = false;
-      await this.#file.sync();
+    if (!force) {
+      if (this.#isPersistQueued || performance.now() - this.#lastJournalAt < journalIntervalMs) return;
+      // Flushing much data from the page cache takes a while: do it beside the transfer, not in its way.
+      this.#isPersistQueued = true;
+      this.#lastJournalAt = performance.now();
+      this.#persisting = this.#persisting
+        .then(() => this.#persist())
+        .catch(() => undefined)
+        .finally(() => {
+          this.#isPersistQueued = false;
+        });
+      return;
     }
+    this.#lastJournalAt = performance.now();
+    // One chain keeps journal writes in the order of their snapshots.
+    const persisted = this.#persisting.then(() => this.#persist());
+    this.#persisting = persisted.catch(() => undefined);
+    await persisted;
+  }
+
+  /** Waits for a background checkpoint, so nothing rewrites the journal behind the caller's back. */
+  async settle(): Promise<void> {
+    await this.#persisting;
+  }
+
+  async #persist(): Promise<void> {
+    // The snapshot is taken before the flush, so the journal claims only bytes the flush covered.
     const claimed = new ByteRanges(this.ranges.toArray());
     if (this.unverified) claimed.remove(...this.unverified);
     const journal: Journal = {
@@ -166,6 +196,11 @@ export class DownloadSession {
       ranges: claimed.toArray(),
       isSegmented: this.isSegmented,
     };
+    if (this.#file && this.#hasUnsyncedBytes) {
+      // Power-loss safety (FAULTS LOC-06): data reaches the device before the journal claims it.
+      this.#hasUnsyncedBytes = false;
+      await this.#file.sync();
+    }
     await writeJournal(this.paths.journal, journal);
     this.#isJournalWritten = true;
   }
@@ -209,6 +244,7 @@ export class DownloadSession {
   }
 
   async close(): Promise<void> {
+    await this.settle();
     clearTimeout(this.#trailingProgress);
     this.#trailingProgress = undefined;
     await this.#file?.close();

@@ -53,7 +53,7 @@ export class WriteBuffer {
 
   async #writeAll(): Promise<void> {
     while (this.#bytes > 0) {
-      const data = this.#chunks.length === 1 ? this.#chunks[0]! : Buffer.concat(this.#chunks, this.#bytes);
+      const data = this.#chunks;
       const at = this.#start;
       this.#chunks = [];
       this.#bytes = 0;
