@@ -1,7 +1,7 @@
 import { mkdir, mkdtemp, readdir, readFile, readlink, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createMemoryServer, type MemoryServer, makeContent, sha256 } from '@reget/testkit';
+import { createMemoryServer, failureOf, type MemoryServer, makeContent, sha256 } from '@reget/testkit';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { download } from './download.js';
 import { ErrorCode, RegetError } from './errors.js';
@@ -11,15 +11,6 @@ import type { DownloadOptions } from './options.js';
 const size = 200_000;
 const overlap = 65_536;
 const content = makeContent(size, 51);
-
-async function failure(promise: Promise<unknown>): Promise<RegetError> {
-  const error = await promise.then(
-    () => undefined,
-    (caught: unknown) => caught,
-  );
-  expect(error).toBeInstanceOf(RegetError);
-  return error as RegetError;
-}
 
 describe('clear failure', () => {
   let directory: string;
@@ -65,7 +56,7 @@ describe('clear failure', () => {
   ];
   for (const [name, extra] of badInput) {
     it(`fails BAD_INPUT on ${name}, before any read and leaving nothing`, async () => {
-      const error = await failure(download(options(extra())));
+      const error = await failureOf(download(options(extra())));
       expect(error.code).toBe(ErrorCode.BAD_INPUT);
       expect(error.retryable).toBe(false);
       expect(error.message).not.toContain('s3cret');
@@ -75,7 +66,7 @@ describe('clear failure', () => {
   }
 
   it('fails LOCAL_IO when the directory is missing, and creates no directory', async () => {
-    const error = await failure(download(options({ destination: join(directory, 'nope', 'file.bin') })));
+    const error = await failureOf(download(options({ destination: join(directory, 'nope', 'file.bin') })));
     expect(error.code).toBe(ErrorCode.LOCAL_IO);
     expect(server.reads.length).toBe(0);
     expect(await readdir(directory)).toEqual([]);
@@ -83,7 +74,7 @@ describe('clear failure', () => {
 
   it('fails LOCAL_IO when a parent is a file', async () => {
     await writeFile(join(directory, 'plain'), 'x');
-    const error = await failure(download(options({ destination: join(directory, 'plain', 'file.bin') })));
+    const error = await failureOf(download(options({ destination: join(directory, 'plain', 'file.bin') })));
     expect(error.code).toBe(ErrorCode.LOCAL_IO);
     expect(server.reads.length).toBe(0);
   });
@@ -92,7 +83,7 @@ describe('clear failure', () => {
     it(`fails LOCAL_IO when a directory sits at <dest>${suffix}, and leaves it alone`, async () => {
       await mkdir(`${destination}${suffix}`);
       await writeFile(join(`${destination}${suffix}`, 'inside'), 'kept');
-      const error = await failure(download(options({ ifExists: 'overwrite' })));
+      const error = await failureOf(download(options({ ifExists: 'overwrite' })));
       expect(error.code).toBe(ErrorCode.LOCAL_IO);
       expect(server.reads.length).toBe(0);
       expect(await readFile(join(`${destination}${suffix}`, 'inside'), 'utf8')).toBe('kept');
@@ -102,7 +93,7 @@ describe('clear failure', () => {
       const target = join(directory, 'precious');
       await writeFile(target, 'do not touch');
       await symlink(target, `${destination}${suffix}`);
-      const error = await failure(download(options({ ifExists: 'overwrite' })));
+      const error = await failureOf(download(options({ ifExists: 'overwrite' })));
       expect(error.code).toBe(ErrorCode.LOCAL_IO);
       expect(server.reads.length).toBe(0);
       expect(await readFile(target, 'utf8')).toBe('do not touch');
@@ -112,7 +103,7 @@ describe('clear failure', () => {
 
   it('fails EXISTS on an existing destination and leaves it untouched (FAULTS LOC-07)', async () => {
     await writeFile(destination, 'mine');
-    const error = await failure(download(options()));
+    const error = await failureOf(download(options()));
     expect(error.code).toBe(ErrorCode.EXISTS);
     expect(error.retryable).toBe(false);
     expect(server.reads.length).toBe(0);
@@ -123,7 +114,7 @@ describe('clear failure', () => {
   it("replaces an existing destination with ifExists 'overwrite', and keeps it when the download fails", async () => {
     await writeFile(destination, 'mine');
     server.setFaults({ readErrors: [new RegetError(ErrorCode.NOT_FOUND, 'Gone.')] });
-    expect((await failure(download(options({ ifExists: 'overwrite' })))).code).toBe(ErrorCode.NOT_FOUND);
+    expect((await failureOf(download(options({ ifExists: 'overwrite' })))).code).toBe(ErrorCode.NOT_FOUND);
     expect(await readFile(destination, 'utf8')).toBe('mine');
     server.setFaults({});
     const result = await download(options({ ifExists: 'overwrite' }));
@@ -151,7 +142,9 @@ describe('clear failure', () => {
   it("puts an existing destination back when 'continue' fails before writing anything", async () => {
     const mine = makeContent(150_000, 53);
     await writeFile(destination, mine);
-    const error = await failure(download(options({ ifExists: 'continue', url: server.url('/missing.bin') })));
+    const error = await failureOf(
+      download(options({ ifExists: 'continue', url: server.url('/missing.bin') })),
+    );
     expect(error.code).toBe(ErrorCode.NOT_FOUND);
     expect(sha256(await readFile(destination))).toBe(sha256(mine));
     expect(await readdir(directory)).toEqual(['file.bin']);
@@ -161,7 +154,7 @@ describe('clear failure', () => {
     const mine = makeContent(1_000, 54);
     await writeFile(destination, mine);
     await writeFile(`${destination}.part`, content.subarray(0, 10_000));
-    const error = await failure(download(options()));
+    const error = await failureOf(download(options()));
     expect(error.code).toBe(ErrorCode.EXISTS);
     expect(sha256(await readFile(destination))).toBe(sha256(mine));
   });

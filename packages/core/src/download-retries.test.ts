@@ -1,7 +1,7 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createMemoryServer, type MemoryServer, makeContent, sha256 } from '@reget/testkit';
+import { createMemoryServer, failureOf, type MemoryServer, makeContent, sha256 } from '@reget/testkit';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Adapter } from './contract.js';
 import { download } from './download.js';
@@ -14,15 +14,6 @@ const size = 300_000;
 const content = makeContent(size, 61);
 
 type Retry = Extract<DownloadEvent, { type: 'retry' }>;
-
-async function failure(promise: Promise<unknown>): Promise<RegetError> {
-  const error = await promise.then(
-    () => undefined,
-    (caught: unknown) => caught,
-  );
-  expect(error).toBeInstanceOf(RegetError);
-  return error as RegetError;
-}
 
 /** Reads fail by script ('fail': a NETWORK error before any byte) and otherwise reach the server. */
 function scripted(adapter: Adapter, script: Array<'fail' | 'serve'>): Adapter {
@@ -96,7 +87,7 @@ describe('retries', () => {
   for (const error of permanent) {
     it(`does not retry ${error.code}${error.code === ErrorCode.NETWORK ? ' marked not retryable' : ''}`, async () => {
       server.setFaults({ readErrors: [error, error, error] });
-      const caught = await failure(download(options({ retries: 5 })));
+      const caught = await failureOf(download(options({ retries: 5 })));
       expect(caught.code).toBe(error.code);
       expect(server.reads.length).toBe(1);
       expect(retries()).toEqual([]);
@@ -105,7 +96,7 @@ describe('retries', () => {
 
   it('gives up after exactly retries + 1 attempts that make no progress', async () => {
     server.setFaults({ readErrors: [1, 2, 3, 4, 5].map(() => new RegetError(ErrorCode.NETWORK, 'Reset.')) });
-    const caught = await failure(download(options({ retries: 2 })));
+    const caught = await failureOf(download(options({ retries: 2 })));
     expect(caught.code).toBe(ErrorCode.NETWORK);
     expect(server.reads.length).toBe(3);
     expect(retries().map((event) => event.attempt)).toEqual([1, 2]);
@@ -134,7 +125,7 @@ describe('retries', () => {
   it('stops promptly when aborted while waiting to retry', async () => {
     server.setFaults({ readErrors: [new RegetError(ErrorCode.NETWORK, 'Busy.', { retryAfterMs: 60_000 })] });
     const controller = new AbortController();
-    const caught = await failure(
+    const caught = await failureOf(
       download(
         options({
           retries: 3,

@@ -3,23 +3,14 @@ import { once } from 'node:events';
 import { mkdtemp, readdir, readFile, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createMemoryServer, makeContent, sha256 } from '@reget/testkit';
+import { createMemoryServer, failureOf, makeContent, sha256 } from '@reget/testkit';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Adapter } from './contract.js';
 import { download } from './download.js';
-import { ErrorCode, RegetError } from './errors.js';
+import { ErrorCode, type RegetError } from './errors.js';
 import { acquireLock } from './lock.js';
 
 /** Locking (FAULTS LOC-04): one writer per destination; a dead writer's lock is taken over. */
-
-async function failure(promise: Promise<unknown>): Promise<RegetError> {
-  const error = await promise.then(
-    () => undefined,
-    (caught: unknown) => caught,
-  );
-  expect(error).toBeInstanceOf(RegetError);
-  return error as RegetError;
-}
 
 /** The pid of a process that has exited. */
 async function deadPid(): Promise<number> {
@@ -43,7 +34,7 @@ describe('lock', () => {
     const lock = await acquireLock(path);
     expect((await readFile(path, 'utf8')).trim()).toBe(`${process.pid} ${hostname()}`);
     expect((await stat(path)).mode & 0o777).toBe(0o600);
-    expect((await failure(acquireLock(path))).code).toBe(ErrorCode.LOCKED);
+    expect((await failureOf(acquireLock(path))).code).toBe(ErrorCode.LOCKED);
     await lock.release();
     expect(await readdir(directory)).toEqual([]);
     await (await acquireLock(path)).release();
@@ -70,7 +61,7 @@ describe('lock', () => {
 
   it('takes over an empty lock only once it is old (its taker died before writing its pid)', async () => {
     await writeFile(path, '');
-    expect((await failure(acquireLock(path))).code).toBe(ErrorCode.LOCKED);
+    expect((await failureOf(acquireLock(path))).code).toBe(ErrorCode.LOCKED);
     const minuteAgo = new Date(Date.now() - 60_000);
     await utimes(path, minuteAgo, minuteAgo);
     await (await acquireLock(path)).release();
@@ -78,9 +69,9 @@ describe('lock', () => {
 
   it('never takes over a lock from another host, or one it cannot read', async () => {
     await writeFile(path, `${await deadPid()} some-other-host\n`);
-    expect((await failure(acquireLock(path))).code).toBe(ErrorCode.LOCKED);
+    expect((await failureOf(acquireLock(path))).code).toBe(ErrorCode.LOCKED);
     await writeFile(path, 'not a lock\n');
-    expect((await failure(acquireLock(path))).code).toBe(ErrorCode.LOCKED);
+    expect((await failureOf(acquireLock(path))).code).toBe(ErrorCode.LOCKED);
   });
 
   describe('around a download', () => {
@@ -116,7 +107,7 @@ describe('lock', () => {
       const base = { url: server.url('/file.bin'), destination, retries: 0 };
       const first = download({ ...base, adapters: [gated] });
       await isReading;
-      const second = await failure(download({ ...base, adapters: [server.adapter] }));
+      const second = await failureOf(download({ ...base, adapters: [server.adapter] }));
       expect(second.code).toBe(ErrorCode.LOCKED);
       expect(server.reads.length).toBe(0);
       release();

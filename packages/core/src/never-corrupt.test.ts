@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   createMemoryServer,
+  failureOf,
   type MemoryServer,
   type MemoryValidatorMode,
   makeContent,
@@ -11,7 +12,7 @@ import {
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Adapter, ReadRequest, ReadResponse, RemoteStat } from './contract.js';
 import { download } from './download.js';
-import { ErrorCode, RegetError } from './errors.js';
+import { ErrorCode } from './errors.js';
 import type { DownloadEvent } from './events.js';
 import type { DownloadOptions } from './options.js';
 import { redactUrl } from './url.js';
@@ -50,15 +51,6 @@ function hooked(adapter: Adapter, hooks: Hooks): Adapter {
   };
 }
 
-async function failure(promise: Promise<unknown>): Promise<RegetError> {
-  const error = await promise.then(
-    () => undefined,
-    (caught: unknown) => caught,
-  );
-  expect(error).toBeInstanceOf(RegetError);
-  return error as RegetError;
-}
-
 describe('never corrupt', () => {
   let directory: string;
   beforeEach(async () => {
@@ -92,7 +84,7 @@ describe('never corrupt', () => {
 
   async function interrupt(server: MemoryServer, options: DownloadOptions, at: number) {
     server.setFaults({ dropAfterBytes: at, dropTimes: 1 });
-    expect((await failure(download(options))).code).toBe(ErrorCode.PARTIAL);
+    expect((await failureOf(download(options))).code).toBe(ErrorCode.PARTIAL);
     server.setFaults({});
     server.resetCounters();
   }
@@ -103,7 +95,7 @@ describe('never corrupt', () => {
       await interrupt(server, options(), 200_000);
       const before = await part();
       server.setFaults({ shiftStart: 1000 });
-      expect((await failure(download(options({ retries: 2 })))).code).toBe(ErrorCode.PROTOCOL);
+      expect((await failureOf(download(options({ retries: 2 })))).code).toBe(ErrorCode.PROTOCOL);
       expect(Buffer.compare(await part(), before)).toBe(0);
       expect(await claimedEnd()).toBeLessThanOrEqual(before.length);
       expect(await stat(destination).catch(() => 'absent')).toBe('absent');
@@ -129,7 +121,7 @@ describe('never corrupt', () => {
 
       // Total unknown until the answer: the extra bytes are a PROTOCOL error, never written or claimed.
       server.setFaults({ extraBytes: 5000, hideSize: true });
-      expect((await failure(download(options()))).code).toBe(ErrorCode.PROTOCOL);
+      expect((await failureOf(download(options()))).code).toBe(ErrorCode.PROTOCOL);
       const kept = await part();
       expect(kept.length).toBeLessThanOrEqual(size);
       expect(Buffer.compare(kept, content.subarray(0, kept.length))).toBe(0);
@@ -152,7 +144,7 @@ describe('never corrupt', () => {
         },
       });
       const before = await part();
-      const refused = await failure(download(options({ adapters: [racing], allowRestart: false })));
+      const refused = await failureOf(download(options({ adapters: [racing], allowRestart: false })));
       expect(refused.code).toBe(ErrorCode.REMOTE_CHANGED);
       expect(Buffer.compare(await part(), before)).toBe(0);
 
@@ -175,7 +167,7 @@ describe('never corrupt', () => {
       });
       // The new version is served from the next stat on; every read drops after 100 kB.
       server.setFaults({ dropAfterBytes: 100_000 });
-      const error = await failure(download(options({ adapters: [churning], retries: 20 })));
+      const error = await failureOf(download(options({ adapters: [churning], retries: 20 })));
       expect(error.code).toBe(ErrorCode.REMOTE_CHANGED);
       expect(events.filter((event) => event.type === 'restart').length).toBe(3);
     });
@@ -203,7 +195,7 @@ describe('never corrupt', () => {
     const ignoresIfRange = hooked(server.adapter, {
       request: (request) => ({ ...request, validator: undefined }),
     });
-    const error = await failure(download(options({ adapters: [ignoresIfRange], allowRestart: false })));
+    const error = await failureOf(download(options({ adapters: [ignoresIfRange], allowRestart: false })));
     expect(error.code).toBe(ErrorCode.REMOTE_CHANGED);
     expect(Buffer.compare(await part(), before)).toBe(0);
     const result = await download(options({ adapters: [ignoresIfRange] }));
@@ -244,7 +236,9 @@ describe('never corrupt', () => {
       const larger = Buffer.concat([content, Buffer.alloc(1000, 7)]);
       await forgeJournal(server, destination, larger);
       server.setFaults({ hideSize: true });
-      expect((await failure(download(options({ allowRestart: false })))).code).toBe(ErrorCode.REMOTE_CHANGED);
+      expect((await failureOf(download(options({ allowRestart: false })))).code).toBe(
+        ErrorCode.REMOTE_CHANGED,
+      );
       expect(Buffer.compare(await part(), larger)).toBe(0);
       const result = await download(options());
       expect(result.restarts).toBe(1);
@@ -268,7 +262,7 @@ describe('never corrupt', () => {
       response: (response) => ({ ...response, total: undefined, end: undefined }),
     });
     server.setFaults({ hideSize: true, dropAfterBytes: 120_000, dropTimes: 1 });
-    expect((await failure(download(options({ adapters: [unknown] })))).code).toBe(ErrorCode.PARTIAL);
+    expect((await failureOf(download(options({ adapters: [unknown] })))).code).toBe(ErrorCode.PARTIAL);
     server.setFaults({ hideSize: true });
     server.resetCounters();
     const result = await download(options({ adapters: [unknown] }));

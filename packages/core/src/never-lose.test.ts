@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   createMemoryServer,
+  failureOf,
   type MemoryServer,
   type MemoryValidatorMode,
   makeContent,
@@ -19,15 +20,6 @@ const size = 300_000;
 const overlap = 65_536;
 const content = makeContent(size, 31);
 const modes: MemoryValidatorMode[] = ['strong', 'weak', 'none'];
-
-async function failure(promise: Promise<unknown>): Promise<RegetError> {
-  const error = await promise.then(
-    () => undefined,
-    (caught: unknown) => caught,
-  );
-  expect(error).toBeInstanceOf(RegetError);
-  return error as RegetError;
-}
 
 describe('never lose', () => {
   let directory: string;
@@ -58,7 +50,7 @@ describe('never lose', () => {
 
   async function interrupt(server: MemoryServer, options: DownloadOptions, at: number) {
     server.setFaults({ dropAfterBytes: at, dropTimes: 1 });
-    expect((await failure(download(options))).code).toBe(ErrorCode.PARTIAL);
+    expect((await failureOf(download(options))).code).toBe(ErrorCode.PARTIAL);
     server.setFaults({});
     server.resetCounters();
   }
@@ -84,7 +76,7 @@ describe('never lose', () => {
         const wrong = content.subarray(100_000, 100_000 + tail).map((byte) => byte ^ 0xff);
         await appendFile(`${destination}.part`, wrong);
         const before = await part();
-        const refused = await failure(download(options({ allowRestart: false })));
+        const refused = await failureOf(download(options({ allowRestart: false })));
         expect(refused.code).toBe(ErrorCode.REMOTE_CHANGED);
         expect(Buffer.compare(await part(), before)).toBe(0);
         const result = await download(options());
@@ -131,7 +123,7 @@ describe('never lose', () => {
       const url = 'mem://alice:secret@memory/file.bin?token=tok3n';
       for (const at of [50_000, 170_000, 260_000]) {
         const controller = new AbortController();
-        const aborted = await failure(
+        const aborted = await failureOf(
           download(
             options({
               url,
@@ -192,7 +184,7 @@ describe('never lose', () => {
     const base = { url: server.url('/big.bin'), destination, adapters: [server.adapter], retries: 0 };
     // Four connections each write 60 kB at their own offset, then every connection drops.
     server.setFaults({ dropAfterBytes: 60_000 });
-    const cut = await failure(download({ ...base, connections: 4, minSegmentBytes: 65_536 }));
+    const cut = await failureOf(download({ ...base, connections: 4, minSegmentBytes: 65_536 }));
     expect([ErrorCode.PARTIAL, ErrorCode.NETWORK]).toContain(cut.code);
     const journal = JSON.parse(await readFile(`${destination}.reget`, 'utf8')) as Record<string, unknown>;
     expect(journal.segmented).toBe(true);
@@ -220,7 +212,7 @@ describe('never lose', () => {
         const { server, options } = await setup();
         const expected = errors()[0]!.code;
         server.setFaults({ readErrors: errors() });
-        expect((await failure(download(options(extra)))).code).toBe(expected);
+        expect((await failureOf(download(options(extra)))).code).toBe(expected);
         expect(server.reads.length).toBeGreaterThan(0);
         expect(await readdir(directory)).toEqual([]);
       });
@@ -228,7 +220,7 @@ describe('never lose', () => {
 
     it('AUTH on stat', async () => {
       const { server, options } = await setup();
-      const error = await failure(download(options({ url: server.unauthorizedUrl!('/file.bin') })));
+      const error = await failureOf(download(options({ url: server.unauthorizedUrl!('/file.bin') })));
       expect(error.code).toBe(ErrorCode.AUTH);
       expect(await readdir(directory)).toEqual([]);
     });
@@ -245,7 +237,7 @@ describe('never lose', () => {
       new RegetError(ErrorCode.NETWORK, 'Reset.'),
     ]) {
       server.setFaults({ readErrors: [error] });
-      expect((await failure(download(options()))).code).toBe(error.code);
+      expect((await failureOf(download(options()))).code).toBe(error.code);
       expect(Buffer.compare(await part(), before)).toBe(0);
       expect(await readFile(`${destination}.reget`, 'utf8')).toBe(journal);
     }

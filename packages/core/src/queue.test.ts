@@ -1,7 +1,7 @@
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createMemoryServer, type MemoryServer, makeContent, sha256 } from '@reget/testkit';
+import { createMemoryServer, failureOf, type MemoryServer, makeContent, sha256 } from '@reget/testkit';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Adapter } from './contract.js';
 import { download } from './download.js';
@@ -14,15 +14,6 @@ import { DownloadQueue, type QueueItem } from './queue.js';
 const size = 300_000;
 const overlap = 65_536;
 const content = makeContent(size, 81);
-
-async function failure(promise: Promise<unknown>): Promise<RegetError> {
-  const error = await promise.then(
-    () => undefined,
-    (caught: unknown) => caught,
-  );
-  expect(error).toBeInstanceOf(RegetError);
-  return error as RegetError;
-}
 
 describe('DownloadQueue', () => {
   let directory: string;
@@ -140,7 +131,7 @@ describe('DownloadQueue', () => {
         },
       }),
     );
-    expect((await failure(item.result)).code).toBe(ErrorCode.ABORTED);
+    expect((await failureOf(item.result)).code).toBe(ErrorCode.ABORTED);
     await queue.onIdle();
     expect((await readdir(directory)).sort()).toEqual(['cancelled.bin.part', 'cancelled.bin.reget']);
     const kept = await readFile(join(directory, 'cancelled.bin.part'));
@@ -160,7 +151,7 @@ describe('DownloadQueue', () => {
     const first = queue.add(options('first.bin'));
     const second = queue.add(options('second.bin'));
     second.cancel();
-    expect((await failure(second.result)).code).toBe(ErrorCode.ABORTED);
+    expect((await failureOf(second.result)).code).toBe(ErrorCode.ABORTED);
     await first.result;
     await queue.onIdle();
     expect(await readdir(directory)).toEqual(['first.bin']);

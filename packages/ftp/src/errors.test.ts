@@ -1,6 +1,6 @@
 import { createServer } from 'node:net';
-import { ErrorCode, type RegetError } from '@reget/core';
-import { type FtpTestServer, makeContent, startFtpServer } from '@reget/testkit';
+import { ErrorCode } from '@reget/core';
+import { type FtpTestServer, failureOf, makeContent, startFtpServer } from '@reget/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createFtpAdapter } from './adapter.js';
 
@@ -19,15 +19,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await server.close();
 });
-
-async function failure(promise: Promise<unknown>): Promise<RegetError> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as RegetError;
-  }
-  throw new Error('expected a failure');
-}
 
 /** Everything an error could show a user or a log: message, stack, and the same for each cause. */
 function everythingSaid(error: unknown): string {
@@ -57,7 +48,7 @@ describe('login', () => {
   it('fails AUTH, not retryable, on 530, and never shows the password', async () => {
     const wrong = 'hunter2-wrong';
     const url = server.url('/file.bin').replace(encodeURIComponent(password), wrong);
-    const error = await failure(createFtpAdapter().open(new URL(url), context));
+    const error = await failureOf(createFtpAdapter().open(new URL(url), context));
     expect(error.code).toBe(ErrorCode.AUTH);
     expect(error.retryable).toBe(false);
     expect(everythingSaid(error)).not.toContain(wrong);
@@ -66,7 +57,7 @@ describe('login', () => {
 
   it('fails AUTH for an anonymous login to a server that wants a user', async () => {
     const url = server.url('/file.bin').replace(/\/\/[^@]*@/, '//');
-    const error = await failure(createFtpAdapter().open(new URL(url), context));
+    const error = await failureOf(createFtpAdapter().open(new URL(url), context));
     expect(error.code).toBe(ErrorCode.AUTH);
   });
 });
@@ -74,8 +65,8 @@ describe('login', () => {
 describe('files', () => {
   it('fails NOT_FOUND, not retryable, on 550 for a missing file, from stat and from read', async () => {
     const remote = await createFtpAdapter().open(new URL(server.url('/missing.bin')), context);
-    const fromStat = await failure(remote.stat(signal));
-    const fromRead = await failure(remote.read({ start: 0, signal }));
+    const fromStat = await failureOf(remote.stat(signal));
+    const fromRead = await failureOf(remote.read({ start: 0, signal }));
     for (const error of [fromStat, fromRead]) {
       expect(error.code).toBe(ErrorCode.NOT_FOUND);
       expect(error.retryable).toBe(false);
@@ -86,14 +77,14 @@ describe('files', () => {
   it('fails NOT_FOUND when the server has no SIZE and MDTM answers 550', async () => {
     server.setFaults({ noSize: true });
     const remote = await createFtpAdapter().open(new URL(server.url('/missing.bin')), context);
-    expect((await failure(remote.stat(signal))).code).toBe(ErrorCode.NOT_FOUND);
+    expect((await failureOf(remote.stat(signal))).code).toBe(ErrorCode.NOT_FOUND);
     server.setFaults({});
     await remote.close();
   });
 
   it('fails PERMISSION when the 550 says permission denied', async () => {
     const remote = await createFtpAdapter().open(new URL(server.url('/secret.bin')), context);
-    expect((await failure(remote.stat(signal))).code).toBe(ErrorCode.PERMISSION);
+    expect((await failureOf(remote.stat(signal))).code).toBe(ErrorCode.PERMISSION);
     await remote.close();
   });
 });
@@ -104,7 +95,7 @@ describe('connecting (NET-02, NET-03)', () => {
     await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
     const { port } = closed.address() as { port: number };
     await new Promise<void>((resolve) => closed.close(() => resolve()));
-    const error = await failure(createFtpAdapter().open(new URL(`ftp://127.0.0.1:${port}/f.bin`), context));
+    const error = await failureOf(createFtpAdapter().open(new URL(`ftp://127.0.0.1:${port}/f.bin`), context));
     expect(error.code).toBe(ErrorCode.NETWORK);
     expect(error.retryable).toBe(true);
   });
@@ -112,7 +103,7 @@ describe('connecting (NET-02, NET-03)', () => {
   it('fails TIMEOUT after connectTimeoutMs when the server never greets', async () => {
     server.setFaults({ silent: ['GREETING'] });
     const started = Date.now();
-    const error = await failure(
+    const error = await failureOf(
       createFtpAdapter().open(new URL(server.url('/file.bin')), { signal, connectTimeoutMs: 200 }),
     );
     server.setFaults({});
@@ -129,7 +120,7 @@ describe('connecting (NET-02, NET-03)', () => {
       connectTimeoutMs: 30_000,
     });
     controller.abort();
-    const error = await failure(pending);
+    const error = await failureOf(pending);
     server.setFaults({});
     expect(error.code).toBe(ErrorCode.ABORTED);
   });
@@ -142,14 +133,16 @@ describe('connecting (NET-02, NET-03)', () => {
     const pending = remote.stat(controller.signal);
     await asked;
     controller.abort();
-    const error = await failure(pending);
+    const error = await failureOf(pending);
     server.setFaults({});
     expect(error.code).toBe(ErrorCode.ABORTED);
     await remote.close();
   });
 
   it('fails BAD_INPUT for a URL without a file name', async () => {
-    const error = await failure(createFtpAdapter().open(new URL(`ftp://127.0.0.1:${server.port}/`), context));
+    const error = await failureOf(
+      createFtpAdapter().open(new URL(`ftp://127.0.0.1:${server.port}/`), context),
+    );
     expect(error.code).toBe(ErrorCode.BAD_INPUT);
   });
 });

@@ -1,7 +1,8 @@
-import { ErrorCode, type ReadResponse, type RegetError } from '@reget/core';
+import { ErrorCode, type ReadResponse } from '@reget/core';
 import {
   type FtpServerSecurity,
   type FtpTestServer,
+  failureOf,
   generateTestCertificate,
   makeContent,
   startFtpServer,
@@ -13,15 +14,6 @@ const size = 200_000;
 const content = makeContent(size, 31);
 const signal = new AbortController().signal;
 const context = { signal, connectTimeoutMs: 5_000 };
-
-async function failure(promise: Promise<unknown>): Promise<RegetError> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as RegetError;
-  }
-  throw new Error('expected a failure');
-}
 
 async function bytesOf(response: ReadResponse): Promise<Buffer> {
   const chunks: Uint8Array[] = [];
@@ -80,7 +72,7 @@ for (const security of ['explicit', 'implicit'] satisfies FtpServerSecurity[]) {
 
     it('refuses the certificate without `ca`, with TLS and before sending the password', async () => {
       server.resetCounters();
-      const error = await failure(createFtpAdapter().open(new URL(server.url('/file.bin')), context));
+      const error = await failureOf(createFtpAdapter().open(new URL(server.url('/file.bin')), context));
       expect(error.code).toBe(ErrorCode.TLS);
       expect(error.retryable).toBe(false);
       expect(server.commands().some((command) => command.startsWith('PASS'))).toBe(false);
@@ -88,7 +80,7 @@ for (const security of ['explicit', 'implicit'] satisfies FtpServerSecurity[]) {
 
     it('refuses a certificate signed by another CA', async () => {
       const other = await generateTestCertificate();
-      const error = await failure(
+      const error = await failureOf(
         createFtpAdapter({ ca: other.cert }).open(new URL(server.url('/file.bin')), context),
       );
       expect(error.code).toBe(ErrorCode.TLS);
@@ -100,7 +92,7 @@ for (const security of ['explicit', 'implicit'] satisfies FtpServerSecurity[]) {
         new URL(server.url('/file.bin')),
         context,
       );
-      const error = await failure(remote.read({ start: 0, signal }).then(bytesOf));
+      const error = await failureOf(remote.read({ start: 0, signal }).then(bytesOf));
       await remote.close();
       server.setFaults({});
       expect(error.code).toBe(ErrorCode.TLS);
@@ -131,7 +123,7 @@ describe('explicit TLS without fallback (FTP-09)', () => {
   it('fails TLS when AUTH TLS is refused, and never logs in in clear text', async () => {
     server.setFaults({ refuseAuthTls: true });
     server.resetCounters();
-    const error = await failure(
+    const error = await failureOf(
       createFtpAdapter({ ca: server.certificate!.cert }).open(new URL(server.url('/file.bin')), context),
     );
     server.setFaults({});

@@ -16,6 +16,7 @@ export {
   startFtpServer,
   type TestCertificate,
 } from './ftp/index.js';
+export { collectBody, failureOf, openRemote, readBytes, withRemote } from './harness.js';
 export * from './http/index.js';
 export {
   createMemoryServer,

@@ -1,9 +1,10 @@
 import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type DownloadEvent, type DownloadOptions, download, ErrorCode, type RegetError } from '@reget/core';
+import { type DownloadEvent, type DownloadOptions, download, ErrorCode } from '@reget/core';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { makeContent, seededRandom, sha256 } from '../content.js';
+import { failureOf } from '../harness.js';
 import type { ConformanceServer, ConformanceTarget } from './target.js';
 
 const overlap = 65_536;
@@ -26,15 +27,6 @@ function options(
     idleTimeoutMs: 5_000,
     onEvent: (event) => events.push(event),
   };
-}
-
-async function failure(promise: Promise<unknown>): Promise<RegetError> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as RegetError;
-  }
-  throw new Error('expected the download to fail');
 }
 
 const exists = (path: string) =>
@@ -93,7 +85,9 @@ export function runConformanceSuite(target: ConformanceTarget): void {
       it(`resumes after a drop at byte ${cut}, fetching only the missing bytes plus the overlap`, async () => {
         const { path, destination } = await setup();
         server.setFaults({ dropAfterBytes: cut, dropTimes: 1 });
-        const first = await failure(download({ ...options(server, path, destination, events), retries: 0 }));
+        const first = await failureOf(
+          download({ ...options(server, path, destination, events), retries: 0 }),
+        );
         expect(first.code).toBe(ErrorCode.PARTIAL);
         const onDisk = await readFile(`${destination}.part`);
         expect(onDisk.length).toBe(cut);
@@ -135,7 +129,7 @@ export function runConformanceSuite(target: ConformanceTarget): void {
     it('restarts from zero, and says why, when the remote changed between runs', async () => {
       const { path, destination } = await setup();
       server.setFaults({ dropAfterBytes: 200_000, dropTimes: 1 });
-      await failure(download({ ...options(server, path, destination, events), retries: 0 }));
+      await failureOf(download({ ...options(server, path, destination, events), retries: 0 }));
       const replacement = makeContent(size, 99);
       await server.putFile(path, replacement);
       server.setFaults({});
@@ -150,11 +144,11 @@ export function runConformanceSuite(target: ConformanceTarget): void {
     it('keeps the partial untouched and fails REMOTE_CHANGED when restart is refused', async () => {
       const { path, destination } = await setup();
       server.setFaults({ dropAfterBytes: 200_000, dropTimes: 1 });
-      await failure(download({ ...options(server, path, destination, events), retries: 0 }));
+      await failureOf(download({ ...options(server, path, destination, events), retries: 0 }));
       const before = await readFile(`${destination}.part`);
       await server.putFile(path, makeContent(size, 98));
       server.setFaults({});
-      const error = await failure(
+      const error = await failureOf(
         download({ ...options(server, path, destination, events), allowRestart: false }),
       );
       expect(error.code).toBe(ErrorCode.REMOTE_CHANGED);
@@ -165,7 +159,7 @@ export function runConformanceSuite(target: ConformanceTarget): void {
     it('restarts when the remote shrank below the bytes on disk', async () => {
       const { path, destination } = await setup();
       server.setFaults({ dropAfterBytes: 400_000, dropTimes: 1 });
-      await failure(download({ ...options(server, path, destination, events), retries: 0 }));
+      await failureOf(download({ ...options(server, path, destination, events), retries: 0 }));
       const smaller = makeContent(100_000, 5);
       await server.putFile(path, smaller);
       server.setFaults({});
@@ -176,7 +170,7 @@ export function runConformanceSuite(target: ConformanceTarget): void {
 
     it('reports NOT_FOUND and leaves nothing behind', async () => {
       const destination = join(directory, fresh());
-      const error = await failure(download(options(server, '/missing.bin', destination, events)));
+      const error = await failureOf(download(options(server, '/missing.bin', destination, events)));
       expect(error.code).toBe(ErrorCode.NOT_FOUND);
       expect(error.retryable).toBe(false);
       for (const suffix of ['', '.part', '.reget', '.reget.lock'])
@@ -195,7 +189,7 @@ export function runConformanceSuite(target: ConformanceTarget): void {
         },
         progressIntervalMs: 0,
       });
-      const error = await failure(pending);
+      const error = await failureOf(pending);
       expect(error.code).toBe(ErrorCode.ABORTED);
       const kept = await readFile(`${destination}.part`);
       expect(kept.length).toBeGreaterThanOrEqual(150_000);
@@ -225,7 +219,7 @@ export function runConformanceSuite(target: ConformanceTarget): void {
       });
       expect(good.checksum).toBe(`sha256:${sha256(content)}`);
       const other = join(directory, fresh());
-      const error = await failure(
+      const error = await failureOf(
         download({ ...options(server, path, other, events), checksum: `sha256:${'0'.repeat(64)}` }),
       );
       expect(error.code).toBe(ErrorCode.CHECKSUM);
@@ -269,7 +263,7 @@ export function runConformanceSuite(target: ConformanceTarget): void {
       it('resumes every segment after an interruption, from what is on disk', async () => {
         const { path, destination } = await setup();
         server.setFaults({ dropAfterBytes: 60_000 });
-        const error = await failure(download({ ...segmented(path, destination), retries: 0 }));
+        const error = await failureOf(download({ ...segmented(path, destination), retries: 0 }));
         expect([ErrorCode.PARTIAL, ErrorCode.NETWORK]).toContain(error.code);
         const journal = JSON.parse(await readFile(`${destination}.reget`, 'utf8')) as {
           ranges: [number, number][];
@@ -288,7 +282,7 @@ export function runConformanceSuite(target: ConformanceTarget): void {
       it('restarts the whole file, never mixing versions, when the remote changes mid-way', async () => {
         const { path, destination } = await setup();
         server.setFaults({ dropAfterBytes: 60_000 });
-        await failure(download({ ...segmented(path, destination), retries: 0 }));
+        await failureOf(download({ ...segmented(path, destination), retries: 0 }));
         const replacement = makeContent(size, 1234);
         await server.putFile(path, replacement);
         server.setFaults({});
@@ -303,7 +297,7 @@ export function runConformanceSuite(target: ConformanceTarget): void {
       it('times out a stalled body, keeps the partial, and resumes', async () => {
         const { path, destination } = await setup();
         server.setFaults({ stallAfterBytes: 100_000 });
-        const error = await failure(
+        const error = await failureOf(
           download({ ...options(server, path, destination, events), retries: 0, idleTimeoutMs: 300 }),
         );
         expect(error.code).toBe(ErrorCode.TIMEOUT);
@@ -318,10 +312,10 @@ export function runConformanceSuite(target: ConformanceTarget): void {
       it('never appends a whole-file answer to a partial: restarts, or fails with the partial untouched', async () => {
         const { path, destination } = await setup();
         server.setFaults({ dropAfterBytes: 200_000, dropTimes: 1 });
-        await failure(download({ ...options(server, path, destination, events), retries: 0 }));
+        await failureOf(download({ ...options(server, path, destination, events), retries: 0 }));
         const before = await readFile(`${destination}.part`);
         server.setFaults({ ignoreRange: true });
-        const error = await failure(
+        const error = await failureOf(
           download({ ...options(server, path, destination, events), allowRestart: false }),
         );
         expect([ErrorCode.RANGE_NOT_SUPPORTED, ErrorCode.REMOTE_CHANGED]).toContain(error.code);
@@ -336,9 +330,9 @@ export function runConformanceSuite(target: ConformanceTarget): void {
       it('restarts when the server refuses to start at an offset', async () => {
         const { path, destination } = await setup();
         server.setFaults({ dropAfterBytes: 200_000, dropTimes: 1 });
-        await failure(download({ ...options(server, path, destination, events), retries: 0 }));
+        await failureOf(download({ ...options(server, path, destination, events), retries: 0 }));
         server.setFaults({ refuseRange: true });
-        const refused = await failure(
+        const refused = await failureOf(
           download({ ...options(server, path, destination, events), allowRestart: false }),
         );
         expect(refused.code).toBe(ErrorCode.RANGE_NOT_SUPPORTED);
@@ -356,7 +350,7 @@ export function runConformanceSuite(target: ConformanceTarget): void {
         return;
       }
       const destination = join(directory, fresh());
-      const error = await failure(download({ ...options(server, '/any.bin', destination, events), url }));
+      const error = await failureOf(download({ ...options(server, '/any.bin', destination, events), url }));
       expect(error.code).toBe(ErrorCode.AUTH);
       expect(events.some((event) => event.type === 'retry')).toBe(false);
       expect(error.message).not.toContain('secret');

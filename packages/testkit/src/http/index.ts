@@ -7,7 +7,6 @@ export type {
   RedirectFault,
   ValidatorMode,
 } from './faults.js';
-export { collectBody, failureOf, openRemote, readBytes, withRemote } from './harness.js';
 export { rawForGet, rawResponse } from './raw.js';
 export type { RecordingOrigin } from './second-origin.js';
 export { type HttpServerOptions, HttpTestServer, startHttpServer } from './server.js';

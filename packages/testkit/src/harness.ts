@@ -1,4 +1,4 @@
-import type { Adapter, ReadRequest, ReadResponse, RegetError, Remote } from '@reget/core';
+import { type Adapter, type ReadRequest, type ReadResponse, RegetError, type Remote } from '@reget/core';
 
 /** Opens `url` with `adapter` the way core does, with a fresh signal and a short connect timeout. */
 export function openRemote(adapter: Adapter, url: string, connectTimeoutMs = 5_000): Promise<Remote> {
@@ -39,12 +39,13 @@ export function readBytes(
   });
 }
 
-/** The error `promise` rejects with; throws when it fulfils instead. */
+/** The RegetError `promise` rejects with; throws when it fulfils or rejects with anything else. */
 export async function failureOf(promise: Promise<unknown>): Promise<RegetError> {
   try {
     await promise;
   } catch (error) {
-    return error as RegetError;
+    if (error instanceof RegetError) return error;
+    throw new Error(`expected a RegetError, got ${String(error)}`, { cause: error });
   }
   throw new Error('expected a failure, and it succeeded');
 }
