@@ -1,0 +1,2 @@
+export { createSftpAdapter } from './adapter.js';
+export type { SftpAdapterOptions } from './options.js';
