@@ -2,7 +2,7 @@ import { stat as fileStat } from 'node:fs/promises';
 import type { Adapter, Remote, RemoteStat } from './contract.js';
 import { type Decision, decide, type LocalState } from './decide.js';
 import { pathKind } from './destination.js';
-import { ErrorCode, RegetError } from './errors.js';
+import { ErrorCode, isRegetError, RegetError } from './errors.js';
 import type { RestartReason } from './events.js';
 import { readJournal } from './journal.js';
 import type { RateLimiter } from './rate-limit.js';
@@ -10,6 +10,7 @@ import { Scheduler } from './scheduler.js';
 import type { DownloadSession } from './session.js';
 import { abortable, LowSpeedGuard, Watchdog } from './timeout.js';
 import { OverlapMismatch } from './transfer.js';
+import { redactUrl } from './url.js';
 import { RestartNeeded, runWorker, type WorkerContext } from './worker.js';
 
 /** Settings that stay the same for every attempt of one download. */
@@ -59,6 +60,7 @@ function apply(session: DownloadSession, decision: Decision, stat: RemoteStat, l
 /** How many connections this attempt may use, and why fewer than asked when so. */
 function connectionsFor(session: DownloadSession, settings: AttemptSettings, stat: RemoteStat) {
   if (settings.connections <= 1) return { used: 1, reason: undefined };
+  if (session.isRangeIgnored) return { used: 1, reason: 'the server answered a range with the whole file' };
   if (!settings.adapter.capabilities.segments)
     return { used: 1, reason: `the ${settings.adapter.name} adapter cannot` };
   if (stat.acceptsRanges === false) return { used: 1, reason: 'the server does not serve ranges' };
@@ -78,6 +80,7 @@ export async function runAttempt(
   signal: AbortSignal,
   isRestartRequested: boolean,
 ): Promise<AttemptOutcome> {
+  session.beginAttempt();
   const controller = new AbortController();
   const onAbort = () => controller.abort(signal.reason);
   signal.addEventListener('abort', onAbort, { once: true });
@@ -93,11 +96,15 @@ export async function runAttempt(
     watchdog.touch(settings.idleTimeoutMs);
     const stat = await abortable(remote.stat(attemptSignal), attemptSignal);
     watchdog.stop();
-    session.emit({ type: 'probe', url: stat.url, total: stat.size, acceptsRanges: stat.acceptsRanges });
+    const url = redactUrl(stat.url);
+    session.emit({ type: 'probe', url, total: stat.size, acceptsRanges: stat.acceptsRanges });
     const local = await readLocal(session);
     const decision = decide(stat, local, isRestartRequested);
+    // Bytes on disk, not the end of the furthest range: segments leave holes.
     const offset =
-      decision.action === 'resume' || decision.action === 'complete' ? (decision.ranges.at(-1)?.[1] ?? 0) : 0;
+      decision.action === 'resume' || decision.action === 'complete'
+        ? decision.ranges.reduce((sum, [start, end]) => sum + end - start, 0)
+        : 0;
     session.emit({
       type: 'decision',
       action: decision.action,
@@ -137,9 +144,17 @@ export async function runAttempt(
     return 'progress';
   } catch (error) {
     const reason = restartReason(error);
-    if (!reason) throw error;
-    if (!settings.allowRestart && reason !== 'restart requested') throw refusal(reason);
+    if (!reason) {
+      // An unusable answer on one connection casts doubt on what the others wrote in this attempt.
+      if (isRegetError(error, ErrorCode.PROTOCOL)) await session.voidAttempt();
+      throw error;
+    }
+    if (!settings.allowRestart && reason !== 'restart requested') {
+      await session.voidAttempt();
+      throw refusal(reason);
+    }
     if (session.restarts >= settings.maxRestarts) {
+      await session.voidAttempt();
       throw new RegetError(
         ErrorCode.REMOTE_CHANGED,
         `Gave up after ${session.restarts} restarts: the remote keeps changing (${reason}).`,
@@ -184,8 +199,9 @@ function refusal(reason: RestartReason): RegetError {
       'The server does not resume from an offset, and restarting was refused.',
     );
   }
-  return new RegetError(
-    ErrorCode.REMOTE_CHANGED,
-    `The remote changed (${reason}), and restarting was refused.`,
-  );
+  const what =
+    reason === 'local larger than remote'
+      ? 'The partial is larger than the remote file'
+      : 'The remote file changed since the partial was fetched';
+  return new RegetError(ErrorCode.REMOTE_CHANGED, `${what}, and restarting was refused.`);
 }

@@ -107,13 +107,19 @@ describe('decide', () => {
     expect(decision).toMatchObject({ action: 'resume', ranges: [[0, 300]], mustVerify: false });
   });
 
-  it('treats a journal of another URL as no journal: the bytes are verified', () => {
+  it('verifies the bytes under a journal of another URL, and restarts when its version differs', () => {
     const foreign = journal([[0, 500]], strong, 1000, 'mem://memory/other.bin');
-    expect(decide(stat(1000, changed), local(500, foreign), false)).toMatchObject({
+    expect(decide(stat(1000, strong), local(500, foreign), false)).toMatchObject({
       action: 'resume',
       ranges: [[0, 500]],
       mustVerify: true,
+      reason: 'journal written for another URL, verifying',
     });
+    expect(decide(stat(1000, changed), local(500, foreign), false)).toMatchObject({
+      action: 'restart',
+      reason: 'remote changed',
+    });
+    expect(decide(stat(2000, strong), local(500, foreign), false)).toMatchObject({ action: 'restart' });
     expect(decide(stat(1000, strong), local(500), false)).toMatchObject({
       action: 'resume',
       mustVerify: true,

@@ -39,11 +39,17 @@ export function decide(stat: RemoteStat, local: LocalState, isRestartRequested: 
   }
   if (isRestartRequested) return { action: 'restart', total: stat.size, reason: 'restart requested' };
 
-  // A journal written for another URL says nothing we can trust about these bytes' version.
+  // A journal written for another URL (a mirror, another port) is no proof that the bytes are this
+  // remote's: they are verified. It still says which version they are, so a different validator or
+  // size there is a change too.
   const trusted = journal && journal.url === local.url ? journal : undefined;
+  if (journal && !trusted && isOtherVersion(journal, stat)) {
+    return { action: 'restart', total: stat.size, reason: 'remote changed' };
+  }
   const ranges = new ByteRanges(trusted?.ranges ?? []);
   ranges.truncate(partialSize);
-  let mustVerify = trusted?.validator?.isStrong !== true;
+  // A strong validator vouches for the bytes only if the server still sends one to compare.
+  let mustVerify = trusted?.validator?.isStrong !== true || stat.validator === undefined;
   let unverified: ByteRange | undefined = trusted ? undefined : [0, partialSize];
   // Bytes past the journal's last checkpoint (a kill -9 between write and journal) are on disk:
   // the file length is the truth for the open tail, and it is verified before anything is appended.
@@ -73,9 +79,17 @@ export function decide(stat: RemoteStat, local: LocalState, isRestartRequested: 
     return { action: 'complete', total, ranges: ranges.toArray(), mustVerify, reason: 'all bytes on disk' };
   }
   const reason = !trusted
-    ? 'partial without journal, verifying'
+    ? journal
+      ? 'journal written for another URL, verifying'
+      : 'partial without journal, verifying'
     : isComplete
       ? 'verifying the tail'
       : 'partial on disk';
   return { action: 'resume', total, ranges: ranges.toArray(), mustVerify, unverified, reason };
+}
+
+/** Whether a journal's validator or size says its bytes belong to another version than `stat`. */
+function isOtherVersion(journal: Journal, stat: RemoteStat): boolean {
+  if (journal.validator && stat.validator && journal.validator.value !== stat.validator.value) return true;
+  return journal.total !== undefined && stat.size !== undefined && journal.total !== stat.size;
 }

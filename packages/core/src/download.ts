@@ -83,6 +83,7 @@ export async function download(options: DownloadOptions): Promise<DownloadResult
     // An abort that arrived while the last bytes were written still wins: nothing is renamed.
     if (signal.aborted) throw asRegetError(signal.reason, signal);
     const digest = hasher ? await hasher.finish(size) : undefined;
+    if (signal.aborted) throw asRegetError(signal.reason, signal);
     await session.close();
     if (checksum && digest !== checksum.hex) {
       await rename(paths.partial, paths.corrupt).catch(() => undefined);
@@ -128,9 +129,15 @@ async function finishFile(partial: string, destination: string, size: number): P
       throw localError(error, 'create', partial);
     });
   }
-  const actual = (await stat(partial)).size;
-  if (actual > size) await truncate(partial, size);
-  else if (actual < size) {
+  let actual: number;
+  try {
+    actual = (await stat(partial)).size;
+    // Bytes past the total (voided by a rollback) are not part of the file.
+    if (actual > size) await truncate(partial, size);
+  } catch (error) {
+    throw localError(error, 'finish', partial);
+  }
+  if (actual < size) {
     throw new RegetError(
       ErrorCode.PARTIAL,
       `The partial file is ${actual} bytes but the remote has ${size}.`,

@@ -21,7 +21,7 @@ export type DownloadEvent =
       /** What this attempt will do and why. */
       readonly type: 'decision';
       readonly action: 'fresh' | 'resume' | 'restart' | 'complete';
-      /** Offset the transfer starts from (bytes already on disk). */
+      /** Bytes already on disk that this attempt keeps (with segments, not one contiguous offset). */
       readonly offset: number;
       readonly total: number | undefined;
       readonly reason: string;

@@ -1,9 +1,7 @@
-import { readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { link, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { ErrorCode, localError, RegetError } from './errors.js';
-
-/** How long an empty lock file counts as being written by its taker rather than left by a crash. */
-const emptyLockGraceMs = 10_000;
 
 /** A held lock; release it exactly once. */
 export interface Lock {
@@ -20,47 +18,84 @@ function isAlive(pid: number): boolean {
   }
 }
 
+function codeOf(error: unknown): string | undefined {
+  return (error as NodeJS.ErrnoException | undefined)?.code;
+}
+
+/** Whether a lock is empty or names a process of this machine that no longer runs. */
+function isStale(holder: string): boolean {
+  // Locks are created whole, so an empty one is debris (an older reget, a full disk), not a taker at work.
+  if (holder === '') return true;
+  const [pidText, host] = holder.trim().split(' ');
+  const pid = Number(pidText);
+  return Number.isSafeInteger(pid) && pid > 0 && host === hostname() && !isAlive(pid);
+}
+
 /**
- * Takes the exclusive lock `<path>` (created with O_EXCL) so two processes never write the same
- * partial (FAULTS LOC-04). A lock left by a process that died (kill -9) is taken over.
+ * Creates `path` holding `content` in one step: a complete temporary file is hard-linked into
+ * place, which fails if `path` exists. No reader ever sees an empty or half-written lock.
+ */
+async function createWhole(path: string, content: string): Promise<boolean> {
+  const temporary = `${path}.${randomBytes(6).toString('hex')}.tmp`;
+  try {
+    await writeFile(temporary, content, { flag: 'wx', mode: 0o600 });
+    await link(temporary, path);
+    return true;
+  } catch (error) {
+    if (codeOf(error) === 'EEXIST') return false;
+    throw localError(error, 'create the lock', path);
+  } finally {
+    await rm(temporary, { force: true }).catch(() => undefined);
+  }
+}
+
+/**
+ * Removes a lock judged stale, atomically: it is renamed aside first, so of two processes that
+ * judged the same lock stale only one moves it; if what was moved is not that stale lock (another
+ * taker's fresh one), it is put back.
+ */
+async function takeOver(path: string, staleHolder: string): Promise<void> {
+  const aside = `${path}.${randomBytes(6).toString('hex')}.stale`;
+  try {
+    await rename(path, aside);
+  } catch (error) {
+    if (codeOf(error) === 'ENOENT') return;
+    throw localError(error, 'take over the lock', path);
+  }
+  const moved = await readFile(aside, 'utf8').catch(() => '');
+  if (moved !== staleHolder) await link(aside, path).catch(() => undefined);
+  await rm(aside, { force: true }).catch(() => undefined);
+}
+
+/**
+ * Takes the exclusive lock `<path>` so two processes never write the same partial (FAULTS
+ * LOC-04). A lock left by a process that died (kill -9) is taken over; the lock is released only
+ * by its owner.
  */
 export async function acquireLock(path: string): Promise<Lock> {
-  const owner = `${process.pid} ${hostname()}\n`;
-  for (let attempt = 0; attempt < 3; attempt++) {
-    try {
-      await writeFile(path, owner, { flag: 'wx', mode: 0o600 });
+  const owner = `${process.pid} ${hostname()} ${randomBytes(6).toString('hex')}\n`;
+  const target = path.replace(/\.reget\.lock$/, '');
+  for (let attempt = 0; attempt < 5; attempt++) {
+    if (await createWhole(path, owner)) {
       return {
         release: async () => {
-          await rm(path, { force: true }).catch(() => undefined);
+          const holder = await readFile(path, 'utf8').catch(() => '');
+          if (holder === owner) await rm(path, { force: true }).catch(() => undefined);
         },
       };
+    }
+    let holder: string;
+    try {
+      holder = await readFile(path, 'utf8');
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST')
-        throw localError(error, 'create the lock', path);
+      if (codeOf(error) === 'ENOENT') continue;
+      throw localError(error, 'read the lock', path);
     }
-    const holder = await readFile(path, 'utf8').catch(() => '');
-    // O_EXCL creates the file before the pid is written: a young empty lock is a taker at work.
-    const age = await stat(path).then(
-      (stats) => Date.now() - stats.mtimeMs,
-      () => Number.POSITIVE_INFINITY,
-    );
-    if (holder === '' && age < emptyLockGraceMs) {
-      throw new RegetError(
-        ErrorCode.LOCKED,
-        `${path.replace(/\.reget\.lock$/, '')} is already being downloaded by another process.`,
-      );
+    if (!isStale(holder)) {
+      const pid = holder.trim().split(' ')[0] ?? '?';
+      throw new RegetError(ErrorCode.LOCKED, `${target} is already being downloaded by process ${pid}.`);
     }
-    const [pidText, host] = holder.trim().split(' ');
-    const pid = Number(pidText);
-    const isStale = Number.isSafeInteger(pid) && pid > 0 && host === hostname() && !isAlive(pid);
-    if (!isStale && holder !== '') {
-      throw new RegetError(
-        ErrorCode.LOCKED,
-        `${path.replace(/\.reget\.lock$/, '')} is already being downloaded by process ${pidText}.`,
-      );
-    }
-    // A stale lock, or an old empty one (a writer died between create and write): remove it and retry.
-    await rm(path, { force: true });
+    await takeOver(path, holder);
   }
-  throw new RegetError(ErrorCode.LOCKED, `Cannot take the lock ${path}.`);
+  throw new RegetError(ErrorCode.LOCKED, `Cannot take the lock ${path}: other processes keep taking it.`);
 }

@@ -93,7 +93,7 @@ describe('never lose', () => {
         JSON.stringify({
           version: 1,
           url: 'mem://memory/other.bin',
-          total: 5,
+          total: size,
           validator: null,
           ranges: [[0, 5]],
         }),

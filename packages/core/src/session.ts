@@ -29,6 +29,12 @@ export class DownloadSession {
   unverified: ByteRange | undefined;
   /** Bytes were written apart from the ranges on disk (segments): see {@link Journal.isSegmented}. */
   isSegmented = false;
+  /** An answer of the current attempt passed its checks: its version is the one being written. */
+  hasAcceptedAnswer = false;
+  /** The server answered a range with the whole file: use one connection from now on. */
+  isRangeIgnored = false;
+  /** Bytes written by the current attempt, voided together if the attempt's answers prove unusable. */
+  readonly attemptWritten = new ByteRanges();
   /** Bytes received from the network in this call. */
   fetchedBytes = 0;
   /** Bytes written to the partial in this call. */
@@ -113,6 +119,7 @@ export class DownloadSession {
     }
     await file.writev(chunks, position);
     this.ranges.add(position, position + length);
+    this.attemptWritten.add(position, position + length);
     this.#hasUnsyncedBytes = true;
     this.writtenBytes += length;
     await this.checkpoint(false);
@@ -133,8 +140,34 @@ export class DownloadSession {
   /** Forgets bytes written for a response that turned out unusable (never left claimed). */
   async rollback(start: number, end: number): Promise<void> {
     this.ranges.remove(start, end);
-    this.#hasher?.reset();
+    this.attemptWritten.remove(start, end);
+    this.#forgetVoidedBytes();
     await this.checkpoint(true);
+  }
+
+  /** A new attempt starts: nothing of it is written or accepted yet. */
+  beginAttempt(): void {
+    this.hasAcceptedAnswer = false;
+    this.attemptWritten.clear();
+  }
+
+  /**
+   * Voids every byte this attempt wrote (an unusable answer on one connection, or a change found
+   * after other connections wrote pieces that skipped verification): none of them stays claimed.
+   */
+  async voidAttempt(): Promise<void> {
+    if (this.attemptWritten.size === 0) return;
+    for (const [start, end] of this.attemptWritten.toArray()) this.ranges.remove(start, end);
+    this.attemptWritten.clear();
+    this.#forgetVoidedBytes();
+    await this.checkpoint(true);
+  }
+
+  #forgetVoidedBytes(): void {
+    this.#hasher?.reset();
+    // The voided bytes are still in the file: past the journal's ranges, its length must no longer be
+    // taken for data (the rule a kill -9 tail relies on), or the next run would adopt them.
+    this.isSegmented = true;
   }
 
   /** Discards everything on disk and starts from zero, reporting why. */

@@ -145,3 +145,18 @@ describe('fileNameFromUrl', () => {
     expect(fileNameFromUrl(new URL('https://h/a/..%2F.bashrc'))).toBeUndefined();
   });
 });
+
+describe('unparseable URLs with credentials', () => {
+  it('never echo any part of a password holding "/" or "@"', () => {
+    for (const input of ['ftp://user:se/cret@host:x/f', 'ftp://user:p@ss@host:x/f', 'sftp://a:b/c@d@e:1:2/']) {
+      let message = '';
+      try {
+        parseUrl(input);
+      } catch (error) {
+        message = (error as Error).message;
+      }
+      expect(message).not.toMatch(/cret|p@ss|ss@|b\/c/);
+      expect(message).not.toBe('');
+    }
+  });
+});

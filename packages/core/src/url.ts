@@ -36,7 +36,8 @@ export function redactUrl(url: string | URL): string {
 
 /** Removes `user:password@` from text that failed to parse as a URL. */
 function redactText(text: string): string {
-  return text.replace(/\/\/[^/@\s]*@/g, '//');
+  // Up to the last @ of the token: a password may itself hold '/' or '@'.
+  return text.replace(/\/\/\S*@/g, '//');
 }
 
 /** The adapter that handles `url`'s scheme, or BAD_INPUT naming the schemes that are supported. */

@@ -36,12 +36,15 @@ function check(
   writeFrom: number,
 ): void {
   const hasBytes = session.ranges.size > 0;
+  // Once one answer of this attempt was accepted, other connections may be writing its version:
+  // a different one is a change, never something to adopt (bytes in a write buffer are not in ranges yet).
+  const isPinned = hasBytes || session.hasAcceptedAnswer;
   if (response.validator && session.validator && response.validator.value !== session.validator.value) {
-    if (hasBytes) throw new RestartNeeded('remote changed');
+    if (isPinned) throw new RestartNeeded('remote changed');
     session.adopt(response.total ?? session.total, response.validator);
   }
   if (response.total !== undefined && session.total !== undefined && response.total !== session.total) {
-    if (hasBytes) {
+    if (isPinned) {
       throw new RestartNeeded(
         response.total < session.ranges.end ? 'local larger than remote' : 'remote changed',
       );
@@ -53,9 +56,14 @@ function check(
   const mismatch = `Asked for bytes from ${request.start} but the server sent from ${response.start}.`;
   if (response.start > request.start) throw new RegetError(ErrorCode.PROTOCOL, mismatch);
   if (response.start < request.start) {
-    if (response.start === 0 && hasBytes) throw new RestartNeeded('server ignored range');
+    if (response.start === 0) {
+      // The whole file where a range was asked: from now on this download uses one connection.
+      session.isRangeIgnored = true;
+      throw new RestartNeeded('server ignored range');
+    }
     if (!session.ranges.covers(response.start, writeFrom)) throw new RegetError(ErrorCode.PROTOCOL, mismatch);
   }
+  session.hasAcceptedAnswer = true;
 }
 
 /** An answer saying the requested start is at or past the end of the file (HTTP 416). */

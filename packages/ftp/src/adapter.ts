@@ -46,7 +46,10 @@ export function createFtpAdapter(options: FtpAdapterOptions = {}): Adapter {
   return {
     name: 'ftp',
     schemes: ['ftp', 'ftps', 'ftpes'],
-    capabilities: { ranges: true, segments: true },
+    // No segmented downloads: a server that accepts REST but sends from byte 0 is caught only by
+    // counting bytes to the end of the file, and a segment that stops early never gets there. The
+    // adapter still serves concurrent reads; core just does not split FTP downloads.
+    capabilities: { ranges: true, segments: false },
     async open(url: URL, context: OpenContext): Promise<Remote> {
       const location = parseFtpLocation(url, requireTls);
       return FtpRemote.open(location, settings, context.signal, context.connectTimeoutMs);

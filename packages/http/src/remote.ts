@@ -154,14 +154,23 @@ export class HttpRemote implements Remote {
   /** HEAD, or undefined when it is skipped, refused, or did not answer within the HEAD timeout. */
   async #head(signal: AbortSignal): Promise<RemoteStat | undefined> {
     if (this.#headTimeoutMs === 0) return undefined;
-    const headSignal = AbortSignal.any([signal, AbortSignal.timeout(this.#headTimeoutMs)]);
+    // A plain controller and timer rather than AbortSignal.any(AbortSignal.timeout()): on Node 20 the
+    // composite's timeout signal can be garbage-collected before it fires, and the HEAD hangs (seen
+    // under load in the full test run).
+    const head = new AbortController();
+    const onAbort = () => head.abort(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    const timer = setTimeout(() => head.abort(), this.#headTimeoutMs);
     let exchange: Exchange;
     try {
-      exchange = await this.#client.exchange({ method: 'HEAD', signal: headSignal });
+      exchange = await this.#client.exchange({ method: 'HEAD', signal: head.signal });
     } catch (error) {
       if (signal.aborted) throw abortError(signal);
-      if (headSignal.aborted) return undefined;
+      if (head.signal.aborted) return undefined;
       throw error;
+    } finally {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', onAbort);
     }
     const { status, headers, body } = exchange;
     discard(body);
