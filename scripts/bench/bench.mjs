@@ -1,11 +1,15 @@
 // `npm run bench`: reget against curl, wget, aria2c, lftp, OpenSSH's sftp and the library
-// baselines, downloading the same files from nginx, vsftpd and sshd over loopback. Runs are
-// interleaved (A B C A B C …) and reported as medians. Benchmarks measure; they assert nothing.
+// baselines, downloading the same files from nginx, vsftpd and sshd over loopback, and the
+// throttled multi-connection scenario of issue 8 (throttled.mjs). Runs are interleaved
+// (A B C A B C …) and reported as medians. Benchmarks measure; they assert nothing.
 //
 // Environment: REGET_BENCH_SIZE (default 1G; K, M, G suffixes), REGET_BENCH_ROUNDS (default 3),
-// REGET_BENCH_PROTOCOLS (default http,ftp,sftp), REGET_BENCH_INSTALL=1 (apt-get install the
-// missing tools first), REGET_BENCH_BUILD=0 (measure the build as it is, without `tsc -b`) and
-// REGET_INTEROP_PORT_BASE (default 19000, so a running interop tier on 18000 is not disturbed).
+// REGET_BENCH_PROTOCOLS (default http,ftp,sftp), REGET_BENCH_THROTTLED=0 (skip the throttled
+// scenario), REGET_BENCH_THROTTLED_SIZE (default 256M), REGET_BENCH_THROTTLED_RATE (nginx's cap
+// per connection, default 20M = 20 MiB/s), REGET_BENCH_ONLY=throttled (that scenario alone),
+// REGET_BENCH_INSTALL=1 (apt-get install the missing tools first), REGET_BENCH_BUILD=0 (measure
+// the build as it is, without `tsc -b`) and REGET_INTEROP_PORT_BASE (default 19000, so a running
+// interop tier on 18000 is not disturbed).
 import { spawnSync } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { cpus, release, tmpdir, totalmem } from 'node:os';
@@ -15,27 +19,41 @@ import { checksumMatrix, downloadMatrix, resumeMatrix, sha256File, startupTimes 
 import { hasGnuTime } from './measure.mjs';
 import { markdownReport, summarizeBaselines, summarizeDownloads, writeJson } from './report.mjs';
 import { startServers, stopServers } from './servers.mjs';
+import { summarizeThrottled, throttledMatrix, throttledTarget } from './throttled.mjs';
 import { isInstalled, protocols, versionOf } from './tools.mjs';
 
 const repo = fileURLToPath(new URL('../..', import.meta.url));
 const setting = (name, fallback) => process.env[name] || fallback;
 
-function parseSize(text) {
+function parseSize(name, fallback) {
+  const text = setting(name, fallback);
   const match = /^(\d+)([KMG]?)$/i.exec(text.trim());
-  if (!match) throw new Error(`REGET_BENCH_SIZE must look like 1G, 256M or 1048576, not "${text}".`);
+  if (!match) throw new Error(`${name} must look like 1G, 256M or 1048576, not "${text}".`);
   const power = { '': 0, K: 1, M: 2, G: 3 }[match[2].toUpperCase()];
   return Number(match[1]) * 1024 ** power;
 }
 
+const only = setting('REGET_BENCH_ONLY', '');
+if (only !== '' && only !== 'throttled')
+  throw new Error(`REGET_BENCH_ONLY can only be "throttled" (or unset for everything), not "${only}".`);
+
 const config = {
-  sizeBytes: parseSize(setting('REGET_BENCH_SIZE', '1G')),
+  only: only || null,
+  sizeBytes: parseSize('REGET_BENCH_SIZE', '1G'),
   smallBytes: 64 * 1024 * 1024,
   rounds: Number(setting('REGET_BENCH_ROUNDS', '3')),
   protocols: setting('REGET_BENCH_PROTOCOLS', protocols.join(',')).split(','),
   startupRuns: 10,
+  throttled: {
+    enabled: only === 'throttled' || setting('REGET_BENCH_THROTTLED', '1') !== '0',
+    sizeBytes: parseSize('REGET_BENCH_THROTTLED_SIZE', '256M'),
+    limitBytesPerSecond: parseSize('REGET_BENCH_THROTTLED_RATE', '20M'),
+    target: throttledTarget,
+  },
 };
 if (!Number.isSafeInteger(config.rounds) || config.rounds < 1)
   throw new Error('REGET_BENCH_ROUNDS must be ≥ 1.');
+if (config.throttled.limitBytesPerSecond < 1) throw new Error('REGET_BENCH_THROTTLED_RATE must be ≥ 1.');
 
 const log = (message) => process.stderr.write(`[bench] ${message}\n`);
 
@@ -77,6 +95,52 @@ function machineInfo() {
   };
 }
 
+/** Writes `size` random bytes as `file` in the served folder; returns its path. */
+function serveRandomFile(settings, file, size) {
+  const path = join(settings.REGET_INTEROP_WWW, file);
+  run('sh', ['-c', `head -c ${size} /dev/urandom > '${path}' && chmod 644 '${path}'`]);
+  return path;
+}
+
+/** Every measurement but the throttled one: downloads, baselines, resume, checksum, start-up. */
+async function measureEverything(settings, scratch) {
+  const large = `bench-${config.sizeBytes}.bin`;
+  const small = `bench-${config.smallBytes}.bin`;
+  const largePath = serveRandomFile(settings, large, config.sizeBytes);
+  const smallPath = serveRandomFile(settings, small, config.smallBytes);
+  // Both written first: with REGET_BENCH_SIZE=64M they are one file. Reading them here also
+  // puts them in the page cache for every tool alike.
+  const largeSha256 = await sha256File(largePath);
+  const smallSha256 = await sha256File(smallPath);
+  const largeRuns = await downloadMatrix(config, settings, large, config.sizeBytes, largeSha256, scratch);
+  const smallRuns = await downloadMatrix(config, settings, small, config.smallBytes, smallSha256, scratch);
+  const resume = await resumeMatrix(config, settings, large, config.sizeBytes, scratch);
+  const checksum = await checksumMatrix(config, settings, large, config.sizeBytes, largeSha256, scratch);
+  const startup = await startupTimes(config, scratch);
+  const largeSummary = summarizeDownloads(largeRuns, config.sizeBytes);
+  return {
+    summary: {
+      large: largeSummary,
+      baselines: summarizeBaselines(largeSummary),
+      small: summarizeDownloads(smallRuns, config.smallBytes),
+      resume,
+      checksum,
+      startup,
+    },
+    runs: { large: largeRuns, small: smallRuns },
+  };
+}
+
+/** The throttled scenario of issue 8 (throttled.mjs). */
+async function measureThrottled(settings, scratch) {
+  const { sizeBytes, limitBytesPerSecond } = config.throttled;
+  // Its own file, so it can be sized apart from REGET_BENCH_SIZE.
+  const file = `throttled-${sizeBytes}.bin`;
+  const sha256 = await sha256File(serveRandomFile(settings, file, sizeBytes));
+  const runs = await throttledMatrix(config, settings, file, sizeBytes, sha256, scratch);
+  return { summary: summarizeThrottled(runs, sizeBytes, limitBytesPerSecond), runs };
+}
+
 async function main() {
   if (setting('REGET_BENCH_INSTALL', '') === '1') installMissingTools();
   if (setting('REGET_BENCH_BUILD', '1') !== '0') {
@@ -101,40 +165,22 @@ async function main() {
     });
   }
   try {
-    const settings = startServers(serverDirectory, setting('REGET_INTEROP_PORT_BASE', '19000'));
-    const large = `bench-${config.sizeBytes}.bin`;
-    const small = `bench-${config.smallBytes}.bin`;
-    for (const [file, size] of [
-      [large, config.sizeBytes],
-      [small, config.smallBytes],
-    ]) {
-      const path = join(settings.REGET_INTEROP_WWW, file);
-      run('sh', ['-c', `head -c ${size} /dev/urandom > '${path}' && chmod 644 '${path}'`]);
-    }
-    // Reading them here also puts them in the page cache for every tool alike.
-    const largeSha256 = await sha256File(join(settings.REGET_INTEROP_WWW, large));
-    const smallSha256 = await sha256File(join(settings.REGET_INTEROP_WWW, small));
+    const settings = startServers(
+      serverDirectory,
+      setting('REGET_INTEROP_PORT_BASE', '19000'),
+      config.throttled.limitBytesPerSecond,
+    );
     if (!hasGnuTime)
       log('GNU time (/usr/bin/time, apt package "time") is missing: no CPU or peak RSS figures');
-
-    const largeRuns = await downloadMatrix(config, settings, large, config.sizeBytes, largeSha256, scratch);
-    const smallRuns = await downloadMatrix(config, settings, small, config.smallBytes, smallSha256, scratch);
-    const resume = await resumeMatrix(config, settings, large, config.sizeBytes, scratch);
-    const checksum = await checksumMatrix(config, settings, large, config.sizeBytes, largeSha256, scratch);
-    const startup = await startupTimes(config, scratch);
-
-    const largeSummary = summarizeDownloads(largeRuns, config.sizeBytes);
+    const everything = config.only === null ? await measureEverything(settings, scratch) : undefined;
+    const throttled = config.throttled.enabled ? await measureThrottled(settings, scratch) : undefined;
     const report = {
       date: new Date().toISOString(),
       machine: machineInfo(),
       config,
-      large: largeSummary,
-      baselines: summarizeBaselines(largeSummary),
-      small: summarizeDownloads(smallRuns, config.smallBytes),
-      resume,
-      checksum,
-      startup,
-      runs: { large: largeRuns, small: smallRuns },
+      ...everything?.summary,
+      throttled: throttled?.summary,
+      runs: { ...everything?.runs, throttled: throttled?.runs },
     };
     process.stdout.write(`${markdownReport(report)}\n`);
     log(`JSON written to ${writeJson(repo, report)}`);

@@ -16,7 +16,7 @@ const log = (message) => process.stderr.write(`[bench] ${message}\n`);
  * Flushes what earlier runs left dirty, so that no run pays for another's write-back (1 GiB
  * outputs written and deleted in a row otherwise make the timings drift).
  */
-function settle() {
+export function settle() {
   spawnSync('sync');
 }
 
@@ -26,7 +26,8 @@ export async function sha256File(path) {
   return hash.digest('hex');
 }
 
-async function removeOutput(out) {
+/** Removes a download's output and whatever partial or control files a tool leaves beside it. */
+export async function removeOutput(out) {
   for (const suffix of ['', '.part', '.reget', '.aria2']) await rm(`${out}${suffix}`, { force: true });
 }
 
@@ -60,7 +61,8 @@ function withoutOutput({ stdout: _stdout, stderr: _stderr, ...rest }) {
   return rest;
 }
 
-function statSize(path) {
+/** Size of a file, -1 when there is none. */
+export function statSize(path) {
   try {
     return statSync(path).size;
   } catch {

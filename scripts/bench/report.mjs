@@ -101,16 +101,25 @@ export function summarizeBaselines(rows) {
   });
 }
 
-/** The markdown report: one table per measurement. */
+/** The markdown report: one table per measurement that was run. */
 export function markdownReport(report) {
   const { machine, config } = report;
-  const sizeLabel = sizeText(config.sizeBytes);
-  const lines = [
+  const servers = report.large ? 'nginx, vsftpd and OpenSSH sshd' : 'nginx';
+  return [
     `## reget benchmark — ${report.date.slice(0, 10)}`,
     '',
     `${machine.cpu} × ${machine.cores}, ${fixed(machine.memoryGiB, 0)} GiB RAM, ${machine.os}, Linux ${machine.kernel}, Node ${machine.node}.`,
-    `Loopback (127.0.0.1) from nginx, vsftpd and OpenSSH sshd; medians of ${config.rounds} interleaved rounds; the served files are in the page cache.`,
+    `Loopback (127.0.0.1) from ${servers}; medians of ${config.rounds} interleaved rounds; the served files are in the page cache.`,
     '',
+    ...(report.large ? mainSections(report) : []),
+    ...(report.throttled ? throttledSection(report.throttled, config.throttled) : []),
+  ].join('\n');
+}
+
+/** The unthrottled measurements: downloads, baselines, resume, checksum, start-up. */
+function mainSections(report) {
+  const sizeLabel = sizeText(report.config.sizeBytes);
+  return [
     `### ${sizeLabel} download`,
     '',
     downloadTable(report.large),
@@ -169,7 +178,44 @@ export function markdownReport(report) {
     ),
     '',
   ];
-  return lines.join('\n');
+}
+
+/** Issue 8's throttled scenario: throughput against n × the per-connection limit, and aria2c. */
+function throttledSection(rows, { sizeBytes, limitBytesPerSecond, target }) {
+  const limit = limitBytesPerSecond / mebibyte;
+  return [
+    `### Throttled HTTP: ${sizeText(sizeBytes)} at ${fixed(limit, limit % 1 === 0 ? 0 : 2)} MiB/s per connection (issue 8)`,
+    '',
+    `nginx \`limit_rate ${limitBytesPerSecond}\` on every request; issue 8 asks reget for ≥ ${fixed(target)} × n × the limit with n = 4 and 8. Every download's sha256 is checked.`,
+    '',
+    table(
+      [
+        'tool',
+        'connections',
+        'wall (s)',
+        'MiB/s',
+        '× (n × limit)',
+        `≥ ${fixed(target)}`,
+        '× aria2c',
+        'CPU (s)',
+        'failed',
+      ],
+      rows.map((row) => [
+        row.tool === 'aria2c'
+          ? `aria2c -x ${row.connections} -s ${row.connections}`
+          : `reget --connections ${row.connections}`,
+        String(row.connections),
+        fixed(row.wallSeconds),
+        fixed(row.mebibytesPerSecond, 1),
+        fixed(row.ratioToLimit, 3),
+        row.meetsTarget === null ? '–' : row.meetsTarget ? 'yes' : 'no',
+        row.ratioToAria2c === null ? '' : `${fixed(row.ratioToAria2c)}×`,
+        fixed(row.cpuSeconds),
+        row.failedRuns > 0 ? `${row.failedRuns}/${row.runs}` : '',
+      ]),
+    ),
+    '',
+  ];
 }
 
 /** Writes the whole report as JSON into bench-results/ (gitignored); returns the path. */
