@@ -1,4 +1,5 @@
 import { type Adapter, ErrorCode, RegetError } from '@reget/core';
+import type { HostKeyAdded } from '@reget/sftp';
 
 /**
  * Chooses and loads protocol adapters by URL scheme. Each adapter package is imported only when a
@@ -26,6 +27,8 @@ export interface AdapterSettings {
   readonly hostKey: string | undefined;
   /** Trust a host known_hosts does not list, and remember it (`--accept-new-host-key`). */
   readonly acceptsNewHostKey: boolean;
+  /** Told when `--accept-new-host-key` recorded a host key, for the "permanently added" line. */
+  readonly onHostKeyAdded?: ((added: HostKeyAdded) => void) | undefined;
 }
 
 type AdapterLoader = (settings: AdapterSettings) => Promise<Adapter>;
@@ -54,6 +57,7 @@ const loadSftp: AdapterLoader = async (settings) => {
     knownHosts: settings.knownHosts,
     hostKey: settings.hostKey,
     acceptUnknownHostKey: settings.acceptsNewHostKey,
+    onHostKeyAdded: settings.onHostKeyAdded,
   });
 };
 

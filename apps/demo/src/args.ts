@@ -55,7 +55,7 @@ export function addDownloadOptions(command: Command): Command {
     .option('-j, --jobs <n>', 'download <n> files at once', valueParser(jobs), defaultJobs)
     .option(
       '--connections <n>',
-      'parallel connections per file, on servers that serve ranges',
+      'parallel connections per file, on servers that serve ranges (default: 1)',
       valueParser(connections),
     )
     .option(
@@ -65,12 +65,12 @@ export function addDownloadOptions(command: Command): Command {
     )
     .option(
       '--timeout <seconds>',
-      'give up connecting, or waiting for a byte, after <seconds>',
+      'give up connecting, or waiting for a byte, after <seconds> (default: 30 s to connect, 60 s idle)',
       valueParser(parseSeconds),
     )
     .option(
       '--checksum <algo:hex>',
-      'verify the file: sha256, sha512, sha1 or md5 (one URL only)',
+      'verify the file: sha256, sha512, sha1 or md5 (one URL only); a mismatch is kept as <file>.corrupt',
       valueParser(parseChecksumOption),
     )
     .addOption(new Option('--restart', 'ignore any partial download and start from zero'))
@@ -83,7 +83,7 @@ export function addDownloadOptions(command: Command): Command {
     .addOption(new Option('-c, --continue', 'treat an existing file as a partial download and resume it'))
     .option(
       '--limit-rate <rate>',
-      'cap each download at <rate> bytes/s (K, M, G suffixes)',
+      'cap each download at <rate> bytes/s (K, M, G suffixes; 0: no limit)',
       valueParser(parseRate),
     )
     .option(
@@ -92,7 +92,7 @@ export function addDownloadOptions(command: Command): Command {
       valueParser(collectHeader),
     )
     .option('--content-disposition', 'name the file as the server suggests (made safe), not from the URL')
-    .option('--insecure', 'do not verify TLS certificates (HTTPS, FTPS); prints a warning')
+    .option('--insecure', 'do not verify TLS certificates (HTTPS, FTPS); warns when a URL uses TLS')
     .option(
       '--ca <file>',
       'verify TLS against the CA certificates in PEM <file> instead of the system ones (HTTPS, FTPS)',
@@ -106,7 +106,7 @@ export function addDownloadOptions(command: Command): Command {
     )
     .option(
       '--accept-new-host-key',
-      'trust an SFTP host known_hosts does not list, and add it (a changed key still fails)',
+      'trust an SFTP host known_hosts does not list, and add it, creating ~/.ssh if needed (a changed key still fails)',
     )
     .option('--password-prompt', 'ask for the password (not echoed) instead of reading REGET_PASSWORD')
     .option('--json', 'print one JSON object per event on standard output')

@@ -28,8 +28,7 @@ export async function main(argv: readonly string[], io: Io = processIo()): Promi
     .configureOutput({
       writeOut: (text) => io.stdout.write(text),
       writeErr: (text) => io.stderr.write(text),
-      // commander's errors are one line; keep them that way, prefixed like every other failure.
-      outputError: (text, write) => write(`reget: ${text.replace(/^error: /, '')}`),
+      outputError: (text, write) => write(`${usageErrorLine(text)}\n`),
     })
     .addHelpText('after', helpAfterOptions);
 
@@ -68,6 +67,21 @@ export async function main(argv: readonly string[], io: Io = processIo()): Promi
     throw error;
   }
   return exitCode;
+}
+
+/**
+ * commander's error as one line, prefixed like every other failure: its "(Did you mean …?)" joins
+ * the line, and a mistyped option or a missing argument points to `--help`.
+ */
+export function usageErrorLine(text: string): string {
+  const line = text
+    .replace(/^error: /, '')
+    .replace(/\s*\n\(Did you mean (.*)\?\)/, ' (did you mean $1?)')
+    .trim();
+  const pointsToHelp = /^(unknown option|unknown command|too many arguments|missing required argument)/.test(
+    line,
+  );
+  return `reget: ${line}${pointsToHelp ? '; see reget --help.' : ''}`;
 }
 
 /**

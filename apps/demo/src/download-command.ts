@@ -13,7 +13,7 @@ import { Interrupt } from './interrupt.js';
 import type { Io } from './io.js';
 import type { Job, JobProgress } from './job.js';
 import { JsonReporter } from './json-events.js';
-import { insecureWarning } from './messages.js';
+import { type BatchOutcome, insecureWarning } from './messages.js';
 import { LineReporter } from './plain-progress.js';
 import { BarReporter } from './progress-bar.js';
 import { chooseOutputMode, type Reporter, type ReporterOutput } from './reporter.js';
@@ -40,10 +40,17 @@ export async function runDownloadCommand(
   const interrupt = new Interrupt(() => reporter.close());
   interrupt.install();
   try {
-    const plan = await planDownloads(urlArgs, flags, { io, scrubber, signal: interrupt.signal, userAgent });
-    if (flags.insecure) reporter.warn(insecureWarning);
-    const codes = await downloadAll(plan.jobs, plan.adapters, flags, reporter, interrupt.signal);
-    return worstExitCode(codes);
+    const plan = await planDownloads(urlArgs, flags, {
+      io,
+      scrubber,
+      signal: interrupt.signal,
+      userAgent,
+      onHostKeyAdded: (added) => reporter.hostKeyAdded(added),
+    });
+    if (flags.insecure && plan.jobs.some((job) => usesTls(job.url))) reporter.warn(insecureWarning);
+    const outcomes = await downloadAll(plan.jobs, plan.adapters, flags, reporter, interrupt.signal);
+    if (plan.jobs.length > 1) reporter.batchFinished(batchOutcomeOf(outcomes));
+    return worstExitCode(outcomes.map((outcome) => outcome.exitCode));
   } catch (error) {
     const code = interrupt.isInterrupted ? ExitCode.INTERRUPTED : exitCodeFor(error);
     reporter.error(error, code);
@@ -77,14 +84,22 @@ export function createReporter(
   }
 }
 
-/** Runs every job through one queue and resolves with each job's exit code, in job order. */
+/** How one job ended. */
+interface JobOutcome {
+  readonly exitCode: number;
+  readonly isAlreadyComplete: boolean;
+  /** Stopped by Ctrl-C, whether it had started or was still waiting in the queue. */
+  readonly isInterrupted: boolean;
+}
+
+/** Runs every job through one queue and resolves with how each ended, in job order. */
 async function downloadAll(
   jobs: readonly Job[],
   adapters: readonly Adapter[],
   flags: DownloadFlags,
   reporter: Reporter,
   signal: AbortSignal,
-): Promise<number[]> {
+): Promise<JobOutcome[]> {
   const queue = new DownloadQueue({ concurrency: flags.jobs });
   const progressByJob = new Map<number, JobProgress>();
   const startedAt = new Map<number, number>();
@@ -104,24 +119,45 @@ async function downloadAll(
   return Promise.all(
     jobs.map((job, index) =>
       items[index]!.result.then(
-        (result) => {
+        (result): JobOutcome => {
           reporter.succeeded(job, result, Date.now() - (startedAt.get(job.index) ?? Date.now()));
-          return ExitCode.SUCCESS as number;
+          return {
+            exitCode: ExitCode.SUCCESS,
+            isAlreadyComplete: result.isAlreadyComplete,
+            isInterrupted: false,
+          };
         },
-        async (error: unknown) => {
+        async (error: unknown): Promise<JobOutcome> => {
           const kept = await keptProgress(job, progressByJob.get(job.index));
           if (signal.aborted && (isRegetError(error, 'ABORTED') || !isRegetError(error))) {
             // Files still waiting in the queue were never touched: nothing to say about them.
             if (startedAt.has(job.index)) reporter.interrupted(job, kept);
-            return ExitCode.INTERRUPTED;
+            return { exitCode: ExitCode.INTERRUPTED, isAlreadyComplete: false, isInterrupted: true };
           }
-          const code = exitCodeFor(error);
-          reporter.failed(job, error, code, kept);
-          return code;
+          const exitCode = exitCodeFor(error);
+          reporter.failed(job, error, exitCode, kept);
+          return { exitCode, isAlreadyComplete: false, isInterrupted: false };
         },
       ),
     ),
   );
+}
+
+function batchOutcomeOf(outcomes: readonly JobOutcome[]): BatchOutcome {
+  const succeeded = outcomes.filter((outcome) => outcome.exitCode === ExitCode.SUCCESS);
+  const alreadyComplete = succeeded.filter((outcome) => outcome.isAlreadyComplete).length;
+  const interrupted = outcomes.filter((outcome) => outcome.isInterrupted).length;
+  return {
+    saved: succeeded.length - alreadyComplete,
+    alreadyComplete,
+    failed: outcomes.length - succeeded.length - interrupted,
+    interrupted,
+  };
+}
+
+/** Whether `url` is fetched over TLS, which is all `--insecure` changes. */
+function usesTls(url: URL): boolean {
+  return ['https:', 'ftps:', 'ftpes:'].includes(url.protocol);
 }
 
 /**
@@ -150,7 +186,8 @@ function downloadOptions(
     retries: flags.retries,
     connectTimeoutMs: flags.timeout,
     idleTimeoutMs: flags.timeout,
-    limitRateBytesPerSecond: flags.limitRate,
+    // 0 is "no limit", as for curl and wget.
+    limitRateBytesPerSecond: flags.limitRate === 0 ? undefined : flags.limitRate,
     checksum: flags.checksum,
     // --restart ignores the partial; --no-restart refuses to throw one away.
     restart: flags.restart === true,

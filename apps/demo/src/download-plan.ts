@@ -1,6 +1,8 @@
+import { X509Certificate } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { dirname, relative } from 'node:path';
 import { type Adapter, ErrorCode, probe, RegetError, redactUrl } from '@reget/core';
+import type { HostKeyAdded } from '@reget/sftp';
 import { type AdapterSettings, loadAdapters } from './adapters.js';
 import type { DownloadFlags } from './args.js';
 import type { Io } from './io.js';
@@ -8,6 +10,7 @@ import type { Job } from './job.js';
 import {
   assertDistinctDestinations,
   assertOutputDirectory,
+  assertOutputIsNotDirectory,
   explicitDestination,
   outputFileName,
   placeInDirectory,
@@ -28,6 +31,8 @@ export interface PlanContext {
   readonly scrubber: SecretScrubber;
   readonly signal: AbortSignal;
   readonly userAgent: string;
+  /** Told when `--accept-new-host-key` recorded a new SFTP host key. */
+  readonly onHostKeyAdded?: ((added: HostKeyAdded) => void) | undefined;
 }
 
 /**
@@ -50,8 +55,12 @@ export async function planDownloads(
   for (const [name, value] of Object.entries(flags.header ?? {}))
     if (isSensitiveHeader(name)) scrubber.add(value);
   if (flags.dir !== undefined) await assertOutputDirectory(flags.dir);
-  if (flags.output !== undefined)
+  if (flags.output !== undefined) {
+    await assertOutputIsNotDirectory(flags.output, flags.dir);
     await assertOutputDirectory(dirname(explicitDestination(flags.output, flags.dir)));
+  }
+  // Read and checked before the prompt, so a bad --ca file is reported before anything is asked.
+  const ca = flags.ca === undefined ? undefined : await readCertificates(flags.ca);
 
   const password = await readPassword(flags, io);
   const passphrase = io.env[passphraseVariable] || undefined;
@@ -62,7 +71,7 @@ export async function planDownloads(
   const settings: AdapterSettings = {
     headers: flags.header ?? {},
     isInsecure: flags.insecure === true,
-    ca: flags.ca === undefined ? undefined : await readOptionFile('--ca', flags.ca),
+    ca,
     userAgent: context.userAgent,
     identity: flags.identity === undefined ? undefined : await checkReadable('--identity', flags.identity),
     passphrase,
@@ -71,19 +80,42 @@ export async function planDownloads(
       flags.knownHosts === undefined ? undefined : await checkReadable('--known-hosts', flags.knownHosts),
     hostKey: flags.hostKey,
     acceptsNewHostKey: flags.acceptNewHostKey === true,
+    onHostKeyAdded: context.onHostKeyAdded,
   };
+  const passwordSource = flags.passwordPrompt ? 'prompt' : password !== undefined ? 'environment' : undefined;
   const adapters = await loadAdapters(urls, settings);
   const jobs: Job[] = [];
   for (const [index, url] of urls.entries()) {
     const destination = await chooseDestination(url, flags, adapters, context);
-    jobs.push({ index, url, displayUrl: redactUrl(url), destination, label: labelOf(destination) });
+    jobs.push({
+      index,
+      url,
+      displayUrl: redactUrl(url),
+      destination,
+      label: labelOf(destination),
+      passwordSource: passwordSourceOf(parsed[index] ?? url, passwordSource),
+      isRestartRefused: flags.restart === false,
+    });
   }
   assertDistinctDestinations(jobs);
   for (const job of jobs) await assertOutputDirectory(dirname(job.destination));
   return { jobs, adapters };
 }
 
+/**
+ * Where the password used for `url` comes from: its own, or the environment's or prompt's when the
+ * adapter uses that one (URLs naming a user; SFTP URLs, which log in as the local user otherwise).
+ */
+function passwordSourceOf(url: URL, given: Job['passwordSource']): Job['passwordSource'] {
+  if (url.password !== '') return 'url';
+  return url.username !== '' || url.protocol === 'sftp:' ? given : undefined;
+}
+
 function checkCombinations(urlCount: number, flags: DownloadFlags): void {
+  if (urlCount === 0 && flags.inputFile !== undefined) {
+    const source = flags.inputFile === '-' ? 'Standard input' : `The input file ${flags.inputFile}`;
+    throw badInput(`${source} lists no URL (blank lines and # comments are skipped).`);
+  }
   if (urlCount === 0) throw badInput('No URL given; see reget --help.');
   if (flags.output !== undefined && urlCount > 1) {
     throw badInput(`-o/--output names one file but ${urlCount} URLs were given; use -d/--dir instead.`);
@@ -144,6 +176,29 @@ async function readOptionFile(option: string, path: string): Promise<Buffer> {
   } catch (cause) {
     throw new RegetError(ErrorCode.BAD_INPUT, `Cannot read the ${option} file ${path}.`, { cause });
   }
+}
+
+/**
+ * The `--ca` file, checked to hold at least one PEM certificate that parses: a key, a DER file or
+ * an empty file would otherwise only show up as a certificate failure after connecting.
+ */
+async function readCertificates(path: string): Promise<Buffer> {
+  const content = await readOptionFile('--ca', path);
+  const blocks =
+    content.toString('latin1').match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? [];
+  if (blocks.length === 0) {
+    throw badInput(`No certificate in ${path}: --ca needs PEM certificates ("-----BEGIN CERTIFICATE-----").`);
+  }
+  for (const block of blocks) {
+    try {
+      new X509Certificate(block);
+    } catch (cause) {
+      throw new RegetError(ErrorCode.BAD_INPUT, `${path} holds a certificate that cannot be read (--ca).`, {
+        cause,
+      });
+    }
+  }
+  return content;
 }
 
 async function checkReadable(option: string, path: string): Promise<string> {

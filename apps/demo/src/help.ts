@@ -5,7 +5,8 @@ Resuming:
   Run the same command again after a failure, Ctrl-C or a crash and it fetches only the missing
   bytes. If the remote file changed in between, reget says so and starts again from zero
   (--no-restart makes that an error instead). The finished file is renamed into place only
-  once its size, and its checksum when --checksum is given, are verified.
+  once its size, and its checksum when --checksum is given, are verified; after a checksum
+  mismatch the bytes are kept as <file>.corrupt, for a look, and never under the file's name.
   An existing file is never replaced unless --overwrite (or resumed, with --continue).
 
 Passwords:
@@ -22,7 +23,8 @@ Exit codes:
   5    TLS certificate or SSH host key could not be verified
   6    authentication failed
   7    the remote said not found, permission denied, or answered something unusable
-  8    integrity: checksum mismatch, or the remote changed and --no-restart was given
+  8    integrity: checksum mismatch (the bytes are kept as <file>.corrupt), or the remote
+       changed and --no-restart was given
   130  interrupted (Ctrl-C); everything downloaded so far is kept
   With several URLs the exit code is the highest of their codes (130 if interrupted).
 

@@ -10,6 +10,13 @@ export interface Job {
   readonly destination: string;
   /** How the file is named in messages: the destination relative to the working directory. */
   readonly label: string;
+  /**
+   * Where this URL's password came from, or undefined when none was given at all: a refused login
+   * then says how to give one.
+   */
+  readonly passwordSource?: 'url' | 'environment' | 'prompt' | undefined;
+  /** `--no-restart` was given: a changed remote is a failure, worded as such. */
+  readonly isRestartRefused?: boolean | undefined;
 }
 
 /** What the command last heard about a job's bytes, for the interrupt and failure lines. */

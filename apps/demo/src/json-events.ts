@@ -1,5 +1,7 @@
-import { type DownloadEvent, type DownloadResult, RegetError } from '@reget/core';
+import { type DownloadEvent, type DownloadResult, RegetError, redactUrl } from '@reget/core';
+import type { HostKeyAdded } from '@reget/sftp';
 import type { Job, JobProgress } from './job.js';
+import type { BatchOutcome } from './messages.js';
 import { LineReporter } from './plain-progress.js';
 import type { ReporterOutput } from './reporter.js';
 
@@ -9,9 +11,11 @@ import type { ReporterOutput } from './reporter.js';
  * (redacted) and `destination`. People still get failures and warnings on stderr, as plain lines.
  *
  * Object types: `probe`, `decision`, `restart`, `retry`, `progress`, `complete` (core's events,
- * fields as in @reget/core's DownloadEvent; a retry's `error` is `{code, message, retryable}`),
- * `result` (a DownloadResult plus `elapsedMs`), `error` (`code`, `message`, `exitCode`) and
- * `interrupted` (`bytesOnDisk`, `total`).
+ * fields as in @reget/core's DownloadEvent; a retry's `error` is `{code, message, retryable}`; a
+ * probe's own URL, where redirects led, is `finalUrl`, redacted), `result` (a DownloadResult plus
+ * `elapsedMs`), `error` (`code`, `message`, `exitCode`) and `interrupted` (`bytesOnDisk`, `total`).
+ * Not tied to one file: `hostKeyAdded` (`host`, `keyType`, `fingerprint`, `file`) and, after a run
+ * over several URLs, `summary` (`saved`, `alreadyComplete`, `failed`, `interrupted`).
  */
 export class JsonReporter extends LineReporter {
   constructor(output: ReporterOutput) {
@@ -19,8 +23,22 @@ export class JsonReporter extends LineReporter {
   }
 
   override event(job: Job, event: DownloadEvent): void {
-    const fields = event.type === 'retry' ? { ...event, error: errorFields(event.error) } : event;
+    const fields =
+      event.type === 'retry'
+        ? { ...event, error: errorFields(event.error) }
+        : event.type === 'probe'
+          ? { ...event, finalUrl: redactUrl(event.url) }
+          : event;
     this.#emit(job, fields);
+  }
+
+  override hostKeyAdded(added: HostKeyAdded): void {
+    this.#write({ type: 'hostKeyAdded', ...added });
+    super.hostKeyAdded(added);
+  }
+
+  override batchFinished(outcome: BatchOutcome): void {
+    this.#write({ type: 'summary', ...outcome });
   }
 
   override succeeded(job: Job, result: DownloadResult, elapsedMs: number): void {
@@ -43,9 +61,10 @@ export class JsonReporter extends LineReporter {
   }
 
   #emit(job: Job, fields: { readonly type: string; readonly [key: string]: unknown }): void {
-    // `type` first, then which file it concerns, then the event's own fields.
+    // `type` first, then which file it concerns, then the event's own fields. The job's URL and
+    // destination are set after those: an event's own `url` (the probe's) may hold a signature.
     const { type, ...rest } = fields;
-    this.#write({ type, job: job.index, url: job.displayUrl, destination: job.destination, ...rest });
+    this.#write({ type, job: job.index, ...rest, url: job.displayUrl, destination: job.destination });
   }
 
   #write(record: Record<string, unknown>): void {

@@ -1,4 +1,5 @@
-import { type DownloadEvent, type DownloadResult, ErrorCode, isRegetError, RegetError } from '@reget/core';
+import { type DownloadEvent, type DownloadResult, ErrorCode, RegetError } from '@reget/core';
+import { remedyFor, rewordedCause } from './failure-hints.js';
 import { count, formatBytes, formatDuration, formatRate } from './human-units.js';
 import type { Job, JobProgress } from './job.js';
 
@@ -17,13 +18,11 @@ const restartReasons: Record<EventOf<'restart'>['reason'], string> = {
   'restart requested': '--restart was given',
 };
 
-/** Error codes after which the partial on disk is worth keeping and the same command resumes. */
-const resumableCodes = new Set<string>([
-  ErrorCode.NETWORK,
-  ErrorCode.TIMEOUT,
-  ErrorCode.PARTIAL,
-  ErrorCode.LOCKED,
-]);
+/**
+ * Error codes after which the partial on disk is worth keeping and the same command resumes. Not
+ * LOCKED: the other reget is using that partial, and running again now would only be refused again.
+ */
+const resumableCodes = new Set<string>([ErrorCode.NETWORK, ErrorCode.TIMEOUT, ErrorCode.PARTIAL]);
 
 // biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point.
 const controlCharacters = /[\u0000-\u001f\u007f-\u009f]/g;
@@ -64,10 +63,26 @@ export function describeRestart(job: Job, event: EventOf<'restart'>): string {
   return `${job.label}: starting again from zero: ${restartReasons[event.reason]}${discarded}.`;
 }
 
-/** A line saying an attempt failed and when the next one starts. */
-export function describeRetry(job: Job, event: EventOf<'retry'>): string {
+/**
+ * A line saying an attempt failed and when the next one starts. A cut transfer is told by where the
+ * file stands, in human units, rather than by the byte counts of the one response the adapter saw:
+ * the retry event's own `bytesOnDisk` when core gives it, else `progress`, the last the CLI heard.
+ */
+export function describeRetry(job: Job, event: EventOf<'retry'>, progress?: JobProgress): string {
   const seconds = (event.delayMs / 1000).toFixed(1);
-  return `${job.label}: ${withoutFinalStop(event.error.message)}; retrying in ${seconds}s (attempt ${event.attempt + 1}).`;
+  const reported = event as { readonly bytesOnDisk?: unknown; readonly total?: unknown };
+  const where =
+    typeof reported.bytesOnDisk === 'number'
+      ? {
+          bytesOnDisk: reported.bytesOnDisk,
+          total: typeof reported.total === 'number' ? reported.total : undefined,
+        }
+      : progress;
+  const cause =
+    event.error.code === ErrorCode.PARTIAL && where !== undefined
+      ? `the connection ended at ${describeAmount(where.bytesOnDisk, where.total)}`
+      : withoutFinalStop(event.error.message);
+  return `${job.label}: ${cause}; retrying in ${seconds} s (attempt ${event.attempt + 1}).`;
 }
 
 /** A progress line for output that is not a terminal. */
@@ -96,15 +111,19 @@ export function describeSuccess(job: Job, result: DownloadResult, elapsedMs: num
 }
 
 /**
- * The one line printed for a failed file: its name, the cause, and whether running again resumes.
- * Errors reget did not classify show their message only; `--debug` adds the stack.
+ * The one line printed for a failed file: its name, the cause, what to do about it when the command
+ * knows (failure-hints.ts), and whether running again resumes. Errors reget did not classify show
+ * their message only; `--debug` adds the stack.
  */
 export function describeFailure(job: Job | undefined, error: unknown, progress?: JobProgress): string {
-  const cause = isRegetError(error, ErrorCode.EXISTS)
-    ? 'the file already exists; use --overwrite to replace it or -c/--continue to resume it'
-    : error instanceof RegetError
-      ? error.message
-      : `unexpected error: ${messageOf(error)}`;
+  let cause: string;
+  if (error instanceof RegetError) {
+    cause = rewordedCause(job, error) ?? error.message;
+    const remedy = remedyFor(job, error);
+    if (remedy !== undefined) cause = `${withoutFinalStop(cause)}; ${remedy}`;
+  } else {
+    cause = `unexpected error: ${messageOf(error)}`;
+  }
   const isWorthResuming =
     (progress?.bytesOnDisk ?? 0) > 0 && error instanceof RegetError && resumableCodes.has(error.code);
   const hint = isWorthResuming
@@ -118,6 +137,33 @@ export function describeFailure(job: Job | undefined, error: unknown, progress?:
 export function describeInterrupted(job: Job, progress: JobProgress | undefined): string {
   const amount = progress ? ` at ${describeAmount(progress.bytesOnDisk, progress.total)}` : '';
   return `reget: ${job.label}: interrupted${amount}; the partial is kept, run the same command again to resume.`;
+}
+
+/** What a batch of several URLs came to, for the closing line. */
+export interface BatchOutcome {
+  readonly saved: number;
+  readonly alreadyComplete: number;
+  readonly failed: number;
+  readonly interrupted: number;
+}
+
+/** `reget: 3 saved, 1 already complete, 1 failed.`: the closing line of a run over several URLs. */
+export function describeBatch(outcome: BatchOutcome): string {
+  const parts = [`${outcome.saved} saved`];
+  if (outcome.alreadyComplete > 0) parts.push(`${outcome.alreadyComplete} already complete`);
+  if (outcome.failed > 0) parts.push(`${outcome.failed} failed`);
+  if (outcome.interrupted > 0) parts.push(`${outcome.interrupted} interrupted`);
+  return `reget: ${parts.join(', ')}.`;
+}
+
+/** The line OpenSSH would print after `accept-new` recorded a host key. */
+export function describeHostKeyAdded(added: {
+  readonly host: string;
+  readonly keyType: string;
+  readonly fingerprint: string;
+  readonly file: string;
+}): string {
+  return `reget: permanently added the SSH host key of ${added.host} (${added.keyType} ${added.fingerprint}) to ${added.file}.`;
 }
 
 /** The warning `--insecure` prints (FAULTS SEC-05). */

@@ -9,7 +9,8 @@ const rateUnits: Record<string, number> = { '': 1, k: 1024, m: 1024 ** 2, g: 102
 
 /**
  * Parses a transfer rate such as `500K`, `2M`, `1.5m` or `65536` into bytes per second. Suffixes
- * are binary (K = 1024), as in curl and wget; a trailing `B` or `/s` is allowed.
+ * are binary (K = 1024), as in curl and wget; a trailing `B` or `/s` is allowed. `0` means no
+ * limit, as it does for curl and wget.
  */
 export function parseRate(text: string): number {
   const match = /^(\d+(?:\.\d+)?)\s*([kmg]?)(?:i?b)?(?:\/s)?$/i.exec(text.trim());
@@ -19,9 +20,10 @@ export function parseRate(text: string): number {
       `"${text}" is not a rate: use a number of bytes per second with an optional K, M or G suffix.`,
     );
   }
+  if (Number(match[1]) === 0) return 0;
   const bytesPerSecond = Math.floor(Number(match[1]) * unit);
   if (bytesPerSecond < 1 || !Number.isSafeInteger(bytesPerSecond)) {
-    throw badInput(`The rate "${text}" must be at least 1 byte per second.`);
+    throw badInput(`The rate "${text}" must be at least 1 byte per second (or 0 for no limit).`);
   }
   return bytesPerSecond;
 }

@@ -42,6 +42,28 @@ export function explicitDestination(output: string, directory: string | undefine
 }
 
 /**
+ * Throws BAD_INPUT when `-o` names a directory (`-o .`, `-o downloads/`): that is what `-d` is for,
+ * and reget would otherwise fail later with a confusing local error.
+ */
+export async function assertOutputIsNotDirectory(
+  output: string,
+  directory: string | undefined,
+): Promise<void> {
+  const isDirectory =
+    /[/\\]$/.test(output) ||
+    (await stat(explicitDestination(output, directory)).then(
+      (info) => info.isDirectory(),
+      () => false,
+    ));
+  if (isDirectory) {
+    throw new RegetError(
+      ErrorCode.BAD_INPUT,
+      `-o ${output} is a directory; use -d ${output} to save into it.`,
+    );
+  }
+}
+
+/**
  * Throws BAD_INPUT when two downloads would write the same file (they would fight over one partial),
  * naming both URLs as given.
  */
@@ -54,7 +76,7 @@ export function assertDistinctDestinations(
     if (earlier !== undefined) {
       throw new RegetError(
         ErrorCode.BAD_INPUT,
-        `${earlier} and ${displayUrl} would both be saved as ${destination}; use -o or fewer URLs.`,
+        `${earlier} and ${displayUrl} would both be saved as ${destination}; download them in separate runs, each into its own directory (-d).`,
       );
     }
     seen.set(destination, displayUrl);

@@ -1,8 +1,12 @@
 import type { DownloadEvent, DownloadResult } from '@reget/core';
+import type { HostKeyAdded } from '@reget/sftp';
 import type { Job, JobProgress } from './job.js';
 import {
+  type BatchOutcome,
+  describeBatch,
   describeDecision,
   describeFailure,
+  describeHostKeyAdded,
   describeInterrupted,
   describeProgress,
   describeRestart,
@@ -24,6 +28,7 @@ export class LineReporter implements Reporter {
   protected readonly output: ReporterOutput;
   readonly #isQuiet: boolean;
   readonly #lastProgressLineAt = new Map<number, number>();
+  readonly #progressByJob = new Map<number, JobProgress>();
 
   constructor(output: ReporterOutput, options: { readonly isQuiet: boolean }) {
     this.output = output;
@@ -31,6 +36,9 @@ export class LineReporter implements Reporter {
   }
 
   event(job: Job, event: DownloadEvent): void {
+    if (event.type === 'progress') this.#progressByJob.set(job.index, event);
+    if (event.type === 'decision')
+      this.#progressByJob.set(job.index, { bytesOnDisk: event.offset, total: event.total });
     if (this.#isQuiet) return;
     if (event.type === 'progress') {
       this.progress(job, event);
@@ -60,6 +68,14 @@ export class LineReporter implements Reporter {
     this.print(line);
   }
 
+  hostKeyAdded(added: HostKeyAdded): void {
+    this.print(describeHostKeyAdded(added));
+  }
+
+  batchFinished(outcome: BatchOutcome): void {
+    if (!this.#isQuiet) this.print(describeBatch(outcome));
+  }
+
   close(): void {}
 
   /** The line for a non-progress event, or undefined when the event is not worth a line. */
@@ -70,10 +86,16 @@ export class LineReporter implements Reporter {
       case 'restart':
         return describeRestart(job, event);
       case 'retry':
-        return describeRetry(job, event);
+        return describeRetry(job, event, this.lastProgress(job));
       default:
         return undefined;
     }
+  }
+
+  /** The last bytes on disk of `job` that core reported, if any. */
+  protected lastProgress(job: Job): JobProgress | undefined {
+    const last = this.#progressByJob.get(job.index);
+    return last === undefined ? undefined : { bytesOnDisk: last.bytesOnDisk, total: last.total };
   }
 
   /** Shows a progress event; here, one line per file every few seconds. */

@@ -1,28 +1,17 @@
 import type { DownloadEvent, DownloadResult } from '@reget/core';
 import { MultiBar, type Options, type Params, type SingleBar } from 'cli-progress';
-import { formatBytes, formatDuration, formatRate } from './human-units.js';
+import { type BarPayload, defaultColumns, renderBar } from './bar-line.js';
 import type { Job, JobProgress } from './job.js';
-import { describeDecision, describeRestart, describeRetry } from './messages.js';
+import { describeDecision } from './messages.js';
 import { LineReporter } from './plain-progress.js';
 import type { ReporterOutput } from './reporter.js';
-
-/** What a bar shows; core computes speed and ETA, so the bar library only draws. */
-export interface BarPayload {
-  label: string;
-  bytesOnDisk: number;
-  total: number | undefined;
-  bytesPerSecond: number;
-  etaSeconds: number | undefined;
-}
-
-const labelWidth = 28;
-const barWidth = 24;
 
 /**
  * One live bar per active download on a terminal, drawn by cli-progress (a MultiBar redraws in
  * place and prints log lines above the bars). Each bar shows the bytes on disk out of the true total,
- * speed and ETA as core reports them; an unknown total shows no bar and no ETA rather than a guess.
- * A finished file's bar is replaced by its summary line.
+ * speed and ETA as core reports them, laid out for the terminal's current width (bar-line.ts); an
+ * unknown total shows no bar and no ETA rather than a guess. A finished file's bar is replaced by
+ * its summary line.
  */
 export class BarReporter extends LineReporter {
   readonly #bars: MultiBar;
@@ -32,7 +21,9 @@ export class BarReporter extends LineReporter {
     super(output, { isQuiet: false });
     const options: Options = {
       stream: output.stderr,
-      format: (_options: Options, _params: Params, payload: BarPayload) => renderBar(payload),
+      // Read at every redraw, so a resized terminal gets bars of its new width.
+      format: (_options: Options, _params: Params, payload: BarPayload) =>
+        renderBar(payload, output.stderr.columns || defaultColumns),
       hideCursor: true,
       clearOnComplete: true,
       // The command handles SIGINT itself and stops the bars on the way out.
@@ -40,23 +31,6 @@ export class BarReporter extends LineReporter {
       fps: 8,
     };
     this.#bars = new MultiBar(options);
-  }
-
-  override event(job: Job, event: DownloadEvent): void {
-    if (event.type === 'progress') {
-      this.progress(job, event);
-      return;
-    }
-    if (event.type === 'decision') this.#ensureBar(job, event.offset, event.total);
-    const line =
-      event.type === 'decision'
-        ? describeDecision(job, event)
-        : event.type === 'restart'
-          ? describeRestart(job, event)
-          : event.type === 'retry'
-            ? describeRetry(job, event)
-            : undefined;
-    if (line !== undefined) this.print(line);
   }
 
   override succeeded(job: Job, result: DownloadResult, elapsedMs: number): void {
@@ -82,6 +56,13 @@ export class BarReporter extends LineReporter {
       this.#bars.update();
       this.#bars.stop();
     }
+  }
+
+  /** A fresh start needs no line here: its bar says it all. */
+  protected override describe(job: Job, event: DownloadEvent): string | undefined {
+    if (event.type !== 'decision') return super.describe(job, event);
+    this.#ensureBar(job, event.offset, event.total);
+    return describeDecision(job, event);
   }
 
   protected override progress(job: Job, event: Extract<DownloadEvent, { type: 'progress' }>): void {
@@ -125,23 +106,4 @@ export class BarReporter extends LineReporter {
     this.#barByJob.delete(job.index);
     this.#bars.remove(bar);
   }
-}
-
-/** `name  [=======-----]  42%  42.0 MiB/100 MiB  3.1 MiB/s  ETA 19s` */
-export function renderBar(payload: BarPayload): string {
-  const label = fit(payload.label, labelWidth);
-  const rate = formatRate(payload.bytesPerSecond).padStart(11);
-  if (payload.total === undefined) {
-    return `${label} [${' '.repeat(barWidth)}] ${formatBytes(payload.bytesOnDisk).padStart(10)} of unknown ${rate}`;
-  }
-  const fraction = payload.total === 0 ? 1 : Math.min(payload.bytesOnDisk / payload.total, 1);
-  const filled = Math.round(fraction * barWidth);
-  const bar = '='.repeat(filled) + '-'.repeat(barWidth - filled);
-  const percent = `${Math.floor(fraction * 100)}%`.padStart(4);
-  const amount = `${formatBytes(payload.bytesOnDisk)}/${formatBytes(payload.total)}`.padStart(21);
-  return `${label} [${bar}] ${percent} ${amount} ${rate} ETA ${formatDuration(payload.etaSeconds)}`;
-}
-
-function fit(text: string, width: number): string {
-  return text.length > width ? `…${text.slice(text.length - width + 1)}` : text.padEnd(width);
 }

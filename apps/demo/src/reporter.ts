@@ -1,5 +1,7 @@
 import type { DownloadEvent, DownloadResult } from '@reget/core';
+import type { HostKeyAdded } from '@reget/sftp';
 import type { Job, JobProgress } from './job.js';
+import type { BatchOutcome } from './messages.js';
 
 /**
  * How the command shows what happens. One implementation per output mode: live bars on a terminal
@@ -19,6 +21,10 @@ export interface Reporter {
   error(error: unknown, exitCode: number): void;
   /** A warning for people (e.g. `--insecure`); shown even with `--quiet`. */
   warn(line: string): void;
+  /** `--accept-new-host-key` trusted a new SFTP host and recorded its key; shown even with `--quiet`. */
+  hostKeyAdded(added: HostKeyAdded): void;
+  /** Every file of a run over several URLs has finished: what they came to. */
+  batchFinished(outcome: BatchOutcome): void;
   /** Stops live output and writes what is left. */
   close(): void;
 }

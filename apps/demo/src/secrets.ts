@@ -1,3 +1,10 @@
+import { redactUrl } from '@reget/core';
+
+// A URL in running text: a scheme, `://`, and everything up to a space, quote or angle bracket.
+const urlPattern = /\b[a-z][a-z0-9+.-]*:\/\/[^\s"'<>]+/gi;
+// Punctuation that ends a sentence rather than the URL.
+const trailingPunctuation = /[.,;:!?)\]]+$/;
+
 /**
  * The last line of defence for FAULTS SEC-10: every secret the CLI knows (URL passwords, the
  * REGET_PASSWORD value, a key passphrase, header values that look like credentials) is registered
@@ -25,9 +32,12 @@ export class SecretScrubber {
     this.add(url.password);
   }
 
-  /** `text` with every registered secret replaced by `***`, longest first. */
+  /**
+   * `text` with every URL's credentials and signature parameters redacted (core's `redactUrl`:
+   * a signed URL is a password too), then every registered secret replaced by `***`, longest first.
+   */
   scrub(text: string): string {
-    let result = text;
+    let result = text.replace(urlPattern, redactUrlInText);
     for (const secret of [...this.#secrets].sort((a, b) => b.length - a.length)) {
       result = result.split(secret).join('***');
     }
@@ -46,4 +56,23 @@ function safeDecode(text: string): string {
   } catch {
     return text;
   }
+}
+
+/** A URL found in text, redacted when it holds anything to hide, otherwise left exactly as written. */
+function redactUrlInText(match: string): string {
+  const punctuation = trailingPunctuation.exec(match)?.[0] ?? '';
+  const candidate = match.slice(0, match.length - punctuation.length);
+  let url: URL;
+  try {
+    url = new URL(candidate);
+  } catch {
+    return match;
+  }
+  const hasCredentials = url.username !== '' || url.password !== '';
+  const redacted = redactUrl(url);
+  url.username = '';
+  url.password = '';
+  // Nothing to hide: keep the URL exactly as written (URL parsing would normalise it).
+  if (!hasCredentials && redacted === url.href) return match;
+  return `${redacted}${punctuation}`;
 }

@@ -54,7 +54,10 @@ export function renderServeBanner(servers: ServeServers, context: BannerContext)
     if (folder.files.length > listedFiles) lines.push(`  … and ${folder.files.length - listedFiles} more`);
     lines.push('', 'Try:', ...exampleCommands(servers, folder.files[0]!.path), '');
   }
-  lines.push('Press Ctrl-C to stop.');
+  lines.push(
+    'The files were read into memory at start: after changing one on disk, restart reget serve.',
+    'Press Ctrl-C to stop.',
+  );
   return lines;
 }
 

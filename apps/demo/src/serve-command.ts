@@ -2,6 +2,7 @@ import { once } from 'node:events';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { ErrorCode, RegetError } from '@reget/core';
 import { ExitCode, exitCodeFor } from './exit-codes.js';
 import { Interrupt } from './interrupt.js';
 import type { Io } from './io.js';
@@ -11,22 +12,40 @@ import { readServedFolder } from './serve-files.js';
 import { startFlakyFaults } from './serve-flaky.js';
 import type { ServeFlags } from './serve-options.js';
 import { startServeServers } from './serve-servers.js';
+import { certificatePath, loadServeIdentity } from './serve-state.js';
 
 /**
  * `reget serve <dir>`: serves the files of a folder over HTTP, FTP, explicit FTPS and SFTP on
- * 127.0.0.1 (testkit's servers, ephemeral ports), optionally cutting connections at random
- * (`--flaky`), and prints on stdout the URLs, the login, the `--ca` and `--host-key` options to
- * use. Runs until Ctrl-C or SIGTERM, then stops the servers and exits 0. The files are read once
- * at start: later changes in the folder are not seen.
+ * 127.0.0.1 (testkit's servers; ephemeral ports, or four from `--port`), optionally cutting
+ * connections at random (`--flaky`), and prints on stdout the URLs, the login, the `--ca` and
+ * `--host-key` options to use. Runs until Ctrl-C or SIGTERM, then stops the servers and exits 0.
+ * The files are read once at start: later changes in the folder are not seen. With `--state`, the
+ * login, host key and certificate are kept in that folder and reused by the next run.
  */
 export async function runServeCommand(directory: string, flags: ServeFlags, io: Io): Promise<number> {
   const interrupt = new Interrupt();
   interrupt.install();
-  let stateDirectory: string | undefined;
+  let temporaryDirectory: string | undefined;
   try {
     const folder = await readServedFolder(directory);
-    stateDirectory = await mkdtemp(join(tmpdir(), 'reget-serve-'));
-    const servers = await startServeServers(folder.files, stateDirectory);
+    const isPersistent = flags.state !== undefined;
+    const stateDirectory = flags.state ?? (await mkdtemp(join(tmpdir(), 'reget-serve-')));
+    if (!isPersistent) temporaryDirectory = stateDirectory;
+    const identity = await loadServeIdentity(stateDirectory, isPersistent).catch((cause: unknown) => {
+      const reason = (cause as NodeJS.ErrnoException).code ?? String(cause);
+      throw new RegetError(
+        ErrorCode.LOCAL_IO,
+        `Cannot keep the state of reget serve in ${resolve(stateDirectory)} (${reason}).`,
+        { cause },
+      );
+    });
+    const servers = await startServeServers(folder.files, {
+      identity,
+      certificatePath: resolve(certificatePath(stateDirectory)),
+      basePort: flags.port,
+    }).catch((cause: unknown) => {
+      throw portError(cause, flags.port);
+    });
     const seed = flags.flaky ? (flags.seed ?? Math.floor(Math.random() * 2 ** 32)) : undefined;
     const largest = Math.max(0, ...folder.files.map((file) => file.content.length));
     const flaky =
@@ -53,6 +72,23 @@ export async function runServeCommand(directory: string, flags: ServeFlags, io: 
     return code;
   } finally {
     interrupt.uninstall();
-    if (stateDirectory !== undefined) await rm(stateDirectory, { recursive: true, force: true });
+    if (temporaryDirectory !== undefined) await rm(temporaryDirectory, { recursive: true, force: true });
   }
+}
+
+/** A port already in use is the user's to fix (another serve, another program): say which. */
+function portError(cause: unknown, basePort: number | undefined): unknown {
+  const code = (cause as NodeJS.ErrnoException | undefined)?.code;
+  if (code !== 'EADDRINUSE' && code !== 'EACCES') return cause;
+  const port = (cause as { port?: unknown }).port;
+  const which = typeof port === 'number' ? `Port ${port}` : 'A port';
+  const range = basePort === undefined ? '' : ` (--port ${basePort} uses ${basePort} to ${basePort + 3})`;
+  const reason = code === 'EADDRINUSE' ? 'is already in use' : 'may not be used';
+  return new RegetError(
+    ErrorCode.LOCAL_IO,
+    `${which} on 127.0.0.1 ${reason}${range}; choose another --port.`,
+    {
+      cause,
+    },
+  );
 }

@@ -8,13 +8,38 @@ export interface ServeFlags {
   readonly flaky?: boolean;
   /** Seed of the random cuts, printed so a run can be replayed (`--seed`). */
   readonly seed?: number;
+  /** First of four consecutive ports (`--port`): HTTP, FTP, FTPS, SFTP. */
+  readonly port?: number;
+  /** Folder that keeps the password, host key and certificate across runs (`--state`). */
+  readonly state?: string;
 }
+
+/** What `reget serve --help` adds after its options. */
+export const serveHelpAfterOptions = `
+The files are read into memory when serve starts: after changing or replacing a file on disk,
+stop serve (Ctrl-C) and start it again. Without --state, every run makes up a new password,
+SSH host key and FTPS certificate.
+`;
 
 /** Declares the options of `reget serve` on `command`. */
 export function addServeOptions(command: Command): Command {
   return command
     .option('--flaky', 'cut connections after a random number of bytes now and then, to watch reget resume')
-    .option('--seed <n>', 'seed for --flaky, to replay the same cut sizes', valueParser(seed));
+    .option('--seed <n>', 'seed for --flaky, to replay the same cut sizes', valueParser(seed))
+    .option(
+      '--port <n>',
+      'listen on fixed ports: HTTP on <n>, FTP on <n>+1, FTPS on <n>+2, SFTP on <n>+3 (default: any free ports)',
+      valueParser(basePort),
+    )
+    .option(
+      '--state <dir>',
+      'keep the password, SSH host key and FTPS certificate in <dir>, so they stay the same across restarts',
+    )
+    .addHelpText('after', serveHelpAfterOptions);
+}
+
+function basePort(text: string): number {
+  return parseInteger(text, 1, 65_535 - 3);
 }
 
 function seed(text: string): number {

@@ -1,8 +1,6 @@
-import { randomBytes } from 'node:crypto';
-import { writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { type ConformanceServer, startFtpServer, startHttpServer, startSftpServer } from '@reget/testkit';
 import type { ServedFile } from './serve-files.js';
+import type { ServeIdentity } from './serve-state.js';
 
 /** One protocol `reget serve` offers. */
 export interface ServeEndpoint {
@@ -25,21 +23,35 @@ export interface ServeServers {
 
 const user = 'reget';
 
+/** Where the servers listen and who they are. */
+export interface ServeSettings {
+  /** The login password, SSH host key and FTPS certificate (serve-state.ts). */
+  readonly identity: ServeIdentity;
+  /** Where the FTPS certificate is on disk, for `--ca`. */
+  readonly certificatePath: string;
+  /** `--port n`: HTTP on n, FTP on n+1, FTPS on n+2, SFTP on n+3; undefined: ephemeral ports. */
+  readonly basePort: number | undefined;
+}
+
+/** Port offsets from `--port`, in the order of the banner's endpoints. */
+export const portOffsets = { HTTP: 0, FTP: 1, FTPS: 2, SFTP: 3 } as const;
+
 /**
- * Starts HTTP, FTP, explicit FTPS and SFTP servers on 127.0.0.1 (ephemeral ports) holding `files`.
- * FTP, FTPS and SFTP share one login with a password made up for this run (URL-safe, so it can be
- * typed). The FTPS certificate is written to `stateDirectory/ftps-ca.pem` for `--ca`.
+ * Starts HTTP, FTP, explicit FTPS and SFTP servers on 127.0.0.1 holding `files`, on ephemeral
+ * ports or from `basePort` up. FTP, FTPS and SFTP share one login.
  */
 export async function startServeServers(
   files: readonly ServedFile[],
-  stateDirectory: string,
+  settings: ServeSettings,
 ): Promise<ServeServers> {
-  const password = randomBytes(9).toString('base64url');
+  const { password, hostPrivateKey, certificate } = settings.identity;
+  const port = (name: keyof typeof portOffsets) =>
+    settings.basePort === undefined ? undefined : settings.basePort + portOffsets[name];
   const started = await Promise.allSettled([
-    startHttpServer(),
-    startFtpServer({ user, password }),
-    startFtpServer({ security: 'explicit', user, password }),
-    startSftpServer({ username: user, password }),
+    startHttpServer({ port: port('HTTP') }),
+    startFtpServer({ user, password, port: port('FTP') }),
+    startFtpServer({ security: 'explicit', user, password, certificate, port: port('FTPS') }),
+    startSftpServer({ username: user, password, hostPrivateKey, port: port('SFTP') }),
   ]);
   const running = started.flatMap((outcome) => (outcome.status === 'fulfilled' ? [outcome.value] : []));
   const close = async () => {
@@ -57,8 +69,6 @@ export async function startServeServers(
     Awaited<ReturnType<typeof startSftpServer>>,
   ];
   try {
-    const caPath = join(stateDirectory, 'ftps-ca.pem');
-    await writeFile(caPath, ftps.certificate?.cert ?? '');
     for (const server of running) {
       for (const file of files) await server.putFile(file.path, file.content);
     }
@@ -66,7 +76,7 @@ export async function startServeServers(
       endpoints: [
         endpoint('HTTP', http, []),
         endpoint('FTP', ftp, []),
-        endpoint('FTPS', ftps, ['--ca', caPath]),
+        endpoint('FTPS', ftps, ['--ca', settings.certificatePath]),
         endpoint('SFTP', sftp, ['--host-key', sftp.hostKey.fingerprint]),
       ],
       user,

@@ -29,6 +29,14 @@ export async function readInputFile(path: string, stdin: NodeJS.ReadableStream):
  * without its credentials.
  */
 export function parseUserUrl(input: string): URL {
+  if (lacksScheme(input)) {
+    // `alice:secret@host/x` would parse as scheme "alice:" and be echoed whole: drop what precedes @.
+    const shown = input.trim().replace(/^[^\s/@]*@/, '');
+    throw new RegetError(
+      ErrorCode.BAD_INPUT,
+      `${shown} has no scheme; add http:// (or ftp://, sftp://) in front of it.`,
+    );
+  }
   let url: URL;
   try {
     url = new URL(input);
@@ -40,4 +48,17 @@ export function parseUserUrl(input: string): URL {
     throw new RegetError(ErrorCode.BAD_INPUT, `The URL ${redactUrl(url)} names no host.`);
   }
   return url;
+}
+
+/**
+ * Whether `input` looks like a host and path typed without a scheme, as curl and wget accept them:
+ * `example.com/x`, `127.0.0.1:8080/x` (not a URL at all), `localhost:8080/x` (which WHATWG URL
+ * parsing would read as scheme `localhost:`) or `user:password@host/x`. Those get a hint instead
+ * of "unknown scheme".
+ */
+function lacksScheme(input: string): boolean {
+  const text = input.trim();
+  if (!text.includes('://') && /^[^\s/@]*@/.test(text)) return true;
+  if (!/^[a-z][a-z0-9+.-]*:/i.test(text)) return /^[\w.-]+(:\d+)?(\/|$)/.test(text);
+  return /^[\w.-]+:\d+(\/|$)/.test(text);
 }

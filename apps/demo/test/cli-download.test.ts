@@ -1,7 +1,7 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { buildCli, linesOf, runCli } from './cli-process.js';
+import { buildCli, linesOf, runCli, startCli } from './cli-process.js';
 import {
   fileHash,
   type HttpFixture,
@@ -46,7 +46,11 @@ describe('downloads over HTTP, as a user runs them', () => {
     const result = await runCli(['-d', directory, fixture.server.url('/file.bin')]);
     expect(result.code).toBe(0);
     expect(await fileHash(join(directory, 'file.bin'))).toBe(sha256(content));
-    expect(result.stderr).toMatch(/retrying/);
+    // Where the file stands, in human units, and the delay in seconds; not the response's raw byte counts.
+    expect(result.stderr).toMatch(
+      /the connection ended at [\d.]+ (B|KiB) of 256 KiB; retrying in \d+\.\d s \(attempt 2\)/,
+    );
+    expect(result.stderr).not.toMatch(/\d{5,} (of|bytes)/);
     // Invariant 3: the missing bytes plus a bounded verification overlap, never the whole file again.
     expect(fixture.server.bytesSent()).toBeLessThan(size + 100_000);
   });
@@ -69,6 +73,78 @@ describe('downloads over HTTP, as a user runs them', () => {
     expect(second.stderr).toMatch(/resuming at/);
     expect(await fileHash(join(directory, 'file.bin'))).toBe(sha256(content));
     expect(fixture.server.bytesSent()).toBeLessThan(size - 100_000);
+  });
+
+  it('https:// to a plain HTTP port exits 7 at once, suggesting http://, with no retries', async () => {
+    const directory = await fixture.newDirectory();
+    const url = fixture.server.url('/file.bin').replace(/^http:/, 'https:');
+    const result = await runCli(['-d', directory, url]);
+    expect(result.code).toBe(7);
+    expect(linesOf(result.stderr)).toEqual([expect.stringContaining('http://')]);
+    expect(result.stderr).not.toMatch(/retrying/);
+  });
+
+  it('--no-restart: a changed remote exits 8, naming the way out rather than repeating core', async () => {
+    const directory = await fixture.newDirectory();
+    await putContent([fixture.server], '/changing.bin', size, 3);
+    const url = fixture.server.url('/changing.bin');
+    fixture.server.setFaults({ dropAfterBytes: 100_000 });
+    expect((await runCli(['-q', '--retries', '0', '-d', directory, url])).code).toBe(4);
+    fixture.server.setFaults({});
+    await putContent([fixture.server], '/changing.bin', size, 4);
+    const refused = await runCli(['-q', '--no-restart', '-d', directory, url]);
+    expect(refused.code).toBe(8);
+    expect(refused.stderr).toContain('without --no-restart');
+    expect(refused.stderr).toContain('--restart');
+    expect(refused.stderr).not.toContain('(remote changed)');
+  });
+
+  it('a file another reget is downloading: exit 3, naming that process, and no "run again" hint', async () => {
+    const directory = await fixture.newDirectory();
+    const url = fixture.server.url('/file.bin');
+    // Slow enough to still be running when the second one starts.
+    const first = startCli(['--limit-rate', '16K', '-d', directory, url]);
+    try {
+      await first.waitForOutput(/downloading/);
+      const second = await runCli(['-d', directory, url]);
+      expect(second.code).toBe(3);
+      expect(second.stderr).toContain(`another reget (process ${first.child.pid})`);
+      expect(second.stderr).toContain('wait for it to finish');
+      expect(second.stderr).not.toContain('run the same command again');
+    } finally {
+      first.child.kill('SIGINT');
+      await first.exited;
+    }
+  });
+
+  it('several URLs end with one line counting what was saved and what failed', async () => {
+    const directory = await fixture.newDirectory();
+    const urls = ['/file.bin', '/missing.bin'].map((path) => fixture.server.url(path));
+    const result = await runCli(['-d', directory, ...urls]);
+    expect(result.code).toBe(7);
+    expect(linesOf(result.stderr).at(-1)).toBe('reget: 1 saved, 1 failed.');
+    const json = await runCli(['--json', '--overwrite', '-d', directory, ...urls]);
+    expect(jsonEvents(json.stdout).at(-1)).toMatchObject({ type: 'summary', saved: 1, failed: 1 });
+  });
+
+  it('--limit-rate 0 means no limit', async () => {
+    const directory = await fixture.newDirectory();
+    const result = await runCli([
+      '-q',
+      '--limit-rate',
+      '0',
+      '-d',
+      directory,
+      fixture.server.url('/file.bin'),
+    ]);
+    expect(result).toMatchObject({ code: 0, stderr: '' });
+    expect(await fileHash(join(directory, 'file.bin'))).toBe(sha256(content));
+  });
+
+  it('--insecure warns only when a URL uses TLS', async () => {
+    const directory = await fixture.newDirectory();
+    const result = await runCli(['-q', '--insecure', '-d', directory, fixture.server.url('/file.bin')]);
+    expect(result).toMatchObject({ code: 0, stderr: '' });
   });
 
   it('404 exits 7 with one line naming the file', async () => {
@@ -100,6 +176,7 @@ describe('downloads over HTTP, as a user runs them', () => {
     const again = await runCli(['-q', '-d', directory, url]);
     expect(again.code).toBe(3);
     expect(again.stderr).toMatch(/--overwrite/);
+    expect(again.stderr).toContain('-c/--continue');
     expect((await runCli(['-q', '--overwrite', '-d', directory, url])).code).toBe(0);
   });
 
@@ -175,6 +252,15 @@ describe('secrets are never printed (FAULTS SEC-10)', () => {
       expect(result.stdout + result.stderr).not.toContain(password);
       expect(result.stdout + result.stderr).not.toContain(encodeURIComponent(password));
     }
+  });
+
+  it('a login refused with no password given says how to give one', async () => {
+    const url = new URL(fixture.authServer.url('/file.bin'));
+    url.password = '';
+    const result = await runCli(['-q', '-d', await fixture.newDirectory(), url.href]);
+    expect(result.code).toBe(6);
+    expect(result.stderr).toContain('REGET_PASSWORD');
+    expect(result.stderr).toContain('--password-prompt');
   });
 
   it('a wrong password exits 6 and is not printed either', async () => {

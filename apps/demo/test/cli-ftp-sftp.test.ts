@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -78,10 +78,30 @@ describe('FTP and FTPS', () => {
     ]);
     expect(refused.code).toBe(5);
     expect(linesOf(refused.stderr)).toHaveLength(1);
+    expect(refused.stderr).toContain('--ca <file>');
+    expect(refused.stderr).toContain('--insecure');
     const caFile = join(root, 'ftpes-ca.pem');
     await writeFile(caFile, ftpes.certificate?.cert ?? '');
     const trusted = await runCli(['-q', '--ca', caFile, '-d', await newDirectory(), ftpes.url('/file.bin')]);
     expect(trusted.code).toBe(0);
+  });
+
+  it('ftps:// against an explicit-TLS server exits 7 at once, suggesting ftpes://', async () => {
+    const url = ftpes.url('/file.bin').replace(/^ftpes:/, 'ftps:');
+    const result = await runCli(['-q', '-d', await newDirectory(), url]);
+    expect(result.code).toBe(7);
+    expect(linesOf(result.stderr)).toEqual([expect.stringContaining('ftpes://')]);
+  });
+
+  it('a refused login names the user and host:port, and with no password given says how to give one', async () => {
+    const url = new URL(ftp.url('/file.bin'));
+    url.password = '';
+    const result = await runCli(['-q', '-d', await newDirectory(), url.href]);
+    expect(result.code).toBe(6);
+    expect(result.stderr).toContain('"alice"');
+    expect(result.stderr).toContain(url.host);
+    expect(result.stderr).toContain('REGET_PASSWORD');
+    expect(result.stderr).toContain('--password-prompt');
   });
 
   it('--insecure works and always warns, even with --quiet', async () => {
@@ -108,6 +128,49 @@ describe('SFTP', () => {
     const result = await runCli(args);
     expect(result.code).toBe(5);
     expect(sftp.loginAttempts()).toEqual([]);
+    // The file consulted, and both ways to trust the host.
+    expect(result.stderr).toContain(knownHosts);
+    expect(result.stderr).toContain(`--host-key ${sftp.hostKey.fingerprint}`);
+    expect(result.stderr).toContain('--accept-new-host-key');
+  });
+
+  it('--accept-new-host-key creates ~/.ssh (0700) when missing, and says it added the key', async () => {
+    const home = join(root, 'fresh-home');
+    await mkdir(home);
+    const args = ['--accept-new-host-key', '-d', await newDirectory(), sftp.url('/file.bin')];
+    const result = await runCli(args, { env: { HOME: home } });
+    expect({ code: result.code, stderr: result.stderr }).toMatchObject({ code: 0 });
+    expect((await stat(join(home, '.ssh'))).mode & 0o777).toBe(0o700);
+    const knownHosts = await readFile(join(home, '.ssh', 'known_hosts'), 'utf8');
+    expect(knownHosts).toContain(`[${sftp.host}]:${sftp.port}`);
+    expect(result.stderr).toMatch(/permanently added/i);
+    expect(result.stderr).toContain(sftp.hostKey.fingerprint);
+  });
+
+  it('a path that is a directory exits 7, as for HTTP and FTP', async () => {
+    await sftp.putFile('/folder/inside.bin', content.subarray(0, 10));
+    const args = [
+      '-q',
+      '--host-key',
+      sftp.hostKey.fingerprint,
+      '-d',
+      await newDirectory(),
+      sftp.url('/folder'),
+    ];
+    const result = await runCli(args);
+    expect(result.code).toBe(7);
+    expect(linesOf(result.stderr)).toEqual([expect.stringContaining('directory')]);
+  });
+
+  it('no password, key or agent: the login fails saying how to give one', async () => {
+    const url = new URL(sftp.url('/file.bin'));
+    url.password = '';
+    const args = ['-q', '--host-key', sftp.hostKey.fingerprint, '-d', await newDirectory(), url.href];
+    const result = await runCli(args, { env: { SSH_AUTH_SOCK: undefined } });
+    expect(result.code).toBe(6);
+    expect(result.stderr).toContain('no login method was available');
+    expect(result.stderr).toContain('REGET_PASSWORD');
+    expect(result.stderr).toContain('--identity');
   });
 
   it('a known_hosts entry is trusted, and REGET_PASSWORD supplies the password', async () => {

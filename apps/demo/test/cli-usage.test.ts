@@ -12,6 +12,8 @@ let workDir: string;
 
 beforeAll(async () => {
   workDir = await mkdtemp(join(tmpdir(), 'reget-cli-usage-'));
+  await writeFile(join(workDir, 'not-a-certificate.pem'), 'just text\n');
+  await writeFile(join(workDir, 'empty-list.txt'), '# nothing yet\n\n');
   await buildCli();
 }, 120_000);
 
@@ -34,6 +36,10 @@ describe('reget --help and --version', () => {
     expect(result.stdout).toMatch(/Resuming:/);
     expect(result.stdout).toMatch(/Exit codes:[\s\S]*130/);
     expect(result.stdout).toMatch(/Examples:/);
+    // Defaults people ask about, and where a file that failed its checksum goes.
+    expect(result.stdout).toMatch(/--timeout[\s\S]*30 s[\s\S]*60 s/);
+    expect(result.stdout).toMatch(/--connections[^\n]*\n?[^\n]*default: 1/);
+    expect(result.stdout).toContain('<file>.corrupt');
     for (const flag of [
       '--output',
       '--dir',
@@ -60,7 +66,7 @@ describe('reget --help and --version', () => {
 });
 
 describe('bad input: exit 2, one line, no stack trace, before any byte moves', () => {
-  const cases: Array<[string, string[]]> = [
+  const cases: Array<[string, string[], string?]> = [
     ['no URL at all', []],
     ['a malformed URL', ['not a url']],
     ['an unknown scheme', ['gopher://127.0.0.1/file']],
@@ -70,20 +76,56 @@ describe('bad input: exit 2, one line, no stack trace, before any byte moves', (
     ['-o with two URLs', ['-o', 'out.bin', refusedUrl, 'http://127.0.0.1:1/other.bin']],
     ['--checksum with two URLs', ['--checksum', `md5:${'0'.repeat(32)}`, refusedUrl, 'http://127.0.0.1:1/b']],
     ['two URLs saved under one name', ['http://127.0.0.1:1/a/file.bin', 'http://127.0.0.1:1/b/file.bin']],
-    ['an unknown option', ['--no-such-option', refusedUrl]],
+    ['an unknown option, pointing to --help', ['--no-such-option', refusedUrl], '--help'],
+    ['a mistyped option, with the suggestion on the same line', ['--insecur', refusedUrl], '--insecure'],
     ['a bad rate', ['--limit-rate', '5X', refusedUrl]],
     ['a bad job count', ['-j', '0', refusedUrl]],
     ['a malformed header', ['-H', 'no colon here', refusedUrl]],
     ['--overwrite with --continue', ['--overwrite', '--continue', refusedUrl]],
     ['a missing input file', ['-i', 'no-such-list.txt']],
     ['a missing CA file', ['--ca', 'no-such-ca.pem', refusedUrl]],
+    [
+      'a --ca file with no PEM certificate',
+      ['--ca', 'not-a-certificate.pem', refusedUrl],
+      'not-a-certificate.pem',
+    ],
+    ['a URL without a scheme', ['127.0.0.1:1/file.bin'], 'http://'],
+    ['a host:port URL without a scheme', ['localhost:1/file.bin'], 'http://'],
+    ['-o naming a directory', ['-o', '.', refusedUrl], '-d'],
+    ['-o naming a directory with a slash', ['-o', 'somewhere/', refusedUrl], '-d'],
+    ['an input file with no URL in it', ['-i', 'empty-list.txt'], 'no URL'],
   ];
 
-  for (const [name, args] of cases) {
+  for (const [name, args, hint] of cases) {
     it(name, async () => {
-      expectOneLineFailure(await runCli(args, { cwd: workDir }), 2);
+      const result = await runCli(args, { cwd: workDir });
+      expectOneLineFailure(result, 2);
+      if (hint !== undefined) expect(result.stderr).toContain(hint);
     });
   }
+
+  it('two URLs saved under one name: the way out is -d, not -o', async () => {
+    const result = await runCli(['http://127.0.0.1:1/a/file.bin', 'http://127.0.0.1:1/b/file.bin'], {
+      cwd: workDir,
+    });
+    expectOneLineFailure(result, 2);
+    expect(result.stderr).toContain('-d');
+    expect(result.stderr).not.toMatch(/-o\b/);
+  });
+
+  it('never echoes a password from a URL typed without its scheme', async () => {
+    const result = await runCli(['alice:hunter2secret@127.0.0.1:1/file'], { cwd: workDir });
+    expectOneLineFailure(result, 2);
+    expect(result.stderr).toContain('http://');
+    expect(result.stderr).not.toContain('hunter2secret');
+  });
+
+  it('an empty input file is fine when the command line gives URLs', async () => {
+    const result = await runCli(['-q', '--retries', '0', '-i', 'empty-list.txt', refusedUrl], {
+      cwd: workDir,
+    });
+    expect(result.code).toBe(4);
+  });
 
   it('never echoes a password from a malformed URL', async () => {
     const result = await runCli(['http://alice:hunter2secret@[::1/file'], { cwd: workDir });
@@ -133,5 +175,13 @@ describe('lazy adapters', () => {
 describe('subcommands', () => {
   it('reget serve without a folder is a usage error', async () => {
     expectOneLineFailure(await runCli(['serve']), 2);
+  });
+
+  it('reget serve --help tells that files are read into memory at start, and offers --port and --state', async () => {
+    const result = await runCli(['serve', '--help']);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain('into memory');
+    expect(result.stdout).toContain('--port');
+    expect(result.stdout).toContain('--state');
   });
 });

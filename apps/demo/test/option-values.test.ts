@@ -29,8 +29,13 @@ describe('parseRate (--limit-rate)', () => {
     expect(parseRate('100KB/s')).toBe(102_400);
   });
 
+  it('reads 0 as no limit, as curl and wget do', () => {
+    expect(parseRate('0')).toBe(0);
+    expect(parseRate('0K')).toBe(0);
+  });
+
   it('refuses what is not a positive rate', () => {
-    for (const text of ['', 'fast', '5X', '-1K', '0', '0.0001K', '1e3', 'K', '2 M M']) {
+    for (const text of ['', 'fast', '5X', '-1K', '0.0001K', '0.5', '1e3', 'K', '2 M M']) {
       expect(
         isRegetError(
           badInputOf(() => parseRate(text)),

@@ -1,8 +1,8 @@
 import { ErrorCode, RegetError } from '@reget/core';
 import { describe, expect, it } from 'vitest';
+import { renderBar } from '../src/bar-line.js';
 import type { Job } from '../src/job.js';
 import { describeFailure, describeInterrupted, escapeControl } from '../src/messages.js';
-import { renderBar } from '../src/progress-bar.js';
 import { SecretScrubber } from '../src/secrets.js';
 
 const job: Job = {

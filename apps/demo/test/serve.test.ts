@@ -1,9 +1,10 @@
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { makeContent } from '@reget/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildCli, linesOf, runCli, startCli } from './cli-process.js';
+import { buildCli, type CliResult, linesOf, runCli, startCli } from './cli-process.js';
 import { fileHash, sha256 } from './http-fixture.js';
 
 const content = makeContent(400 * 1024, 11);
@@ -29,6 +30,15 @@ async function newDirectory(): Promise<string> {
   const directory = join(root, `download-${directoryCount}`);
   await mkdir(directory);
   return directory;
+}
+
+/** A port nothing listens on right now (the kernel's pick, released); the next three are very likely free too. */
+async function freePort(): Promise<number> {
+  const probe = createServer();
+  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+  const { port } = probe.address() as { port: number };
+  await new Promise((resolve) => probe.close(resolve));
+  return Math.min(port, 65_535 - 3);
 }
 
 /** The first group (or the whole match) of `pattern` in `text`; fails showing the text when absent. */
@@ -92,6 +102,60 @@ describe('reget serve', () => {
     }
     expect((await serve.exited).code).toBe(0);
   }, 60_000);
+
+  it('--port and --state: fixed ports, and the same login, host key and CA after a restart', async () => {
+    const state = join(root, 'state');
+    const runs: Array<{ banner: string; ca: string }> = [];
+    let base = await freePort();
+    let portRetries = 2;
+    for (let run = 0; run < 2; run++) {
+      const serve = startCli(['serve', '--port', String(base), '--state', state, served]);
+      try {
+        await serve.waitForOutput(/Press Ctrl-C to stop\.|reget: /);
+      } finally {
+        serve.child.kill('SIGINT');
+      }
+      const stopped: CliResult = await serve.exited;
+      if (run === 0 && portRetries > 0 && stopped.code === 3 && /in use/.test(stopped.stderr)) {
+        portRetries -= 1;
+        // Another program took one of the four ports in between: try elsewhere once more.
+        base = await freePort();
+        run -= 1;
+        continue;
+      }
+      expect({ code: stopped.code, stderr: stopped.stderr }).toMatchObject({ code: 0 });
+      runs.push({ banner: stopped.stdout, ca: await readFile(join(state, 'ftps-ca.pem'), 'utf8') });
+    }
+    const [first, second] = runs as [{ banner: string; ca: string }, { banner: string; ca: string }];
+    expect(first.banner).toContain(`http://127.0.0.1:${base}/`);
+    expect(first.banner).toContain(`ftp://reget@127.0.0.1:${base + 1}/`);
+    expect(first.banner).toContain(`ftpes://reget@127.0.0.1:${base + 2}/`);
+    expect(first.banner).toContain(`sftp://reget@127.0.0.1:${base + 3}/`);
+    expect(first.banner).toContain('into memory');
+    expect(find(/password (\S+)/, second.banner)).toBe(find(/password (\S+)/, first.banner));
+    expect(find(/--host-key (SHA256:\S+)/, second.banner)).toBe(
+      find(/--host-key (SHA256:\S+)/, first.banner),
+    );
+    expect(second.ca).toBe(first.ca);
+    expect(first.ca).toContain('BEGIN CERTIFICATE');
+    // The secrets are the user's alone.
+    expect((await stat(state)).mode & 0o777).toBe(0o700);
+    expect((await stat(join(state, 'password'))).mode & 0o777).toBe(0o600);
+  }, 60_000);
+
+  it('--port on a port in use: one line, exit 3, naming the port', async () => {
+    const blocker = createServer();
+    await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
+    const { port } = blocker.address() as { port: number };
+    try {
+      const result = await runCli(['serve', '--port', String(port), served]);
+      expect(result.code).toBe(3);
+      expect(linesOf(result.stderr)).toEqual([expect.stringContaining(String(port))]);
+      expect(result.stderr).toContain('--port');
+    } finally {
+      await new Promise((resolve) => blocker.close(resolve));
+    }
+  });
 
   it('refuses a folder that does not exist with one line and exit 3', async () => {
     const result = await runCli(['serve', join(root, 'missing')]);

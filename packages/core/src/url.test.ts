@@ -148,7 +148,11 @@ describe('fileNameFromUrl', () => {
 
 describe('unparseable URLs with credentials', () => {
   it('never echo any part of a password holding "/" or "@"', () => {
-    for (const input of ['ftp://user:se/cret@host:x/f', 'ftp://user:p@ss@host:x/f', 'sftp://a:b/c@d@e:1:2/']) {
+    for (const input of [
+      'ftp://user:se/cret@host:x/f',
+      'ftp://user:p@ss@host:x/f',
+      'sftp://a:b/c@d@e:1:2/',
+    ]) {
       let message = '';
       try {
         parseUrl(input);

@@ -9,6 +9,9 @@ export type FtpStage = 'connect' | 'command' | 'transfer';
 
 // Node.js and OpenSSL codes of certificate and handshake failures (tls.connect, X509_V_ERR_*).
 const tlsCodePattern = /CERT|SSL|TLS|SELF_SIGNED|UNABLE_TO_|ALTNAME|HOSTNAME|DEPTH_ZERO|HANDSHAKE/;
+// OpenSSL's reasons when the peer's first bytes are not a TLS record (a clear-text greeting).
+const plainTextPeerCodes = new Set(['ERR_SSL_WRONG_VERSION_NUMBER', 'ERR_SSL_PACKET_LENGTH_TOO_LONG']);
+const plainTextPeerPattern = /wrong version number|packet length too long|unknown protocol/i;
 const networkCodes = new Set([
   'ECONNREFUSED',
   'ECONNRESET',
@@ -33,9 +36,10 @@ export function classifyFtpError(error: unknown, stage: FtpStage, host: string):
   const code = String((error as { code?: unknown } | undefined)?.code ?? '');
   const message = error instanceof Error ? error.message : String(error);
   if (tlsCodePattern.test(code)) {
-    return new RegetError(ErrorCode.TLS, `The TLS certificate of ${host} could not be verified (${code}).`, {
-      cause: error,
-    });
+    const what = /CERT|SELF_SIGNED|UNABLE_TO_|ALTNAME|HOSTNAME|DEPTH_ZERO/.test(code)
+      ? `The TLS certificate of ${host} could not be verified`
+      : `The TLS handshake with ${host} failed`;
+    return new RegetError(ErrorCode.TLS, `${what} (${code}).`, { cause: error });
   }
   // basic-ftp reports its inactivity timeouts as "Timeout (control socket)" / "Timeout (data socket)".
   if (code === 'ETIMEDOUT' || /\bTimeout\b/.test(message)) {
@@ -54,6 +58,16 @@ export function classifyFtpError(error: unknown, stage: FtpStage, host: string):
   return new RegetError(ErrorCode.NETWORK, `The connection to the FTP server ${host} failed.`, {
     cause: error,
   });
+}
+
+/**
+ * Whether a TLS handshake failed because the peer answered in clear text (an FTP greeting where a
+ * ClientHello reply was expected): OpenSSL's "wrong version number".
+ */
+export function isPlainTextPeer(error: unknown): boolean {
+  const code = String((error as { code?: unknown } | undefined)?.code ?? '');
+  if (plainTextPeerCodes.has(code)) return true;
+  return code === 'EPROTO' && error instanceof Error && plainTextPeerPattern.test(error.message);
 }
 
 /** Classifies a negative FTP reply (RFC 959 §4.2). */

@@ -2,7 +2,7 @@ import { isIP } from 'node:net';
 import { type ConnectionOptions, rootCertificates } from 'node:tls';
 import { ErrorCode, RegetError } from '@reget/core';
 import { Client, FTPError } from 'basic-ftp';
-import { classifyFtpError, classifyReply } from './classify.js';
+import { classifyFtpError, classifyReply, isPlainTextPeer } from './classify.js';
 import type { FtpLocation } from './location.js';
 import { passiveStrategy } from './passive.js';
 
@@ -50,6 +50,9 @@ export async function connectFtp(
   }, connectTimeoutMs);
   const onAbort = () => client.close();
   signal.addEventListener('abort', onAbort, { once: true });
+  const where = `${location.host}:${location.port}`;
+  const user = location.user ?? settings.user ?? 'anonymous';
+  let isGreeted = false;
   try {
     const tlsOptions = tlsOptionsFor(location, settings);
     if (location.security === 'implicit') {
@@ -57,13 +60,14 @@ export async function connectFtp(
     } else {
       await client.connect(location.host, location.port);
     }
+    isGreeted = true;
     // Keepalive probes hold NAT and firewall state for the control connection, which sits idle for
     // the whole of a long transfer; FTP commands are not allowed while RETR is running.
     client.ftp.socket.setKeepAlive(true, keepAliveMs);
     if (location.security === 'explicit') await upgradeToTls(client, tlsOptions, location.host);
     // Before login, so that a non-ASCII user name or password is sent as UTF-8 where supported.
     await client.sendIgnoringError('OPTS UTF8 ON');
-    await client.login(location.user ?? settings.user ?? 'anonymous', login(location, settings));
+    await client.login(user, login(location, settings));
     const features = await client.features();
     await client.send('TYPE I');
     if (location.security !== 'none') await protectDataChannel(client, location.host);
@@ -72,13 +76,32 @@ export async function connectFtp(
     client.close();
     if (signal.aborted) throw abortedError(error);
     if (isTimedOut) {
+      // An explicit-TLS client waits for a greeting that an implicit-TLS server never sends.
+      const hint =
+        location.security === 'explicit' && !isGreeted
+          ? '; if it uses implicit TLS, use ftps:// instead of ftpes://'
+          : '';
       throw new RegetError(
         ErrorCode.TIMEOUT,
-        `Connecting to the FTP server ${location.host} took longer than ${connectTimeoutMs} ms.`,
+        `Connecting to the FTP server ${where} took longer than ${seconds(connectTimeoutMs)}${hint}.`,
         { cause: error },
       );
     }
-    throw classifyFtpError(error, 'connect', location.host);
+    if (location.security === 'implicit' && !isGreeted && isPlainTextPeer(error)) {
+      // The server greeted in clear text where a TLS handshake was expected: it uses AUTH TLS.
+      throw new RegetError(
+        ErrorCode.PROTOCOL,
+        `The FTP server ${where} did not start TLS on connect; if it uses explicit TLS (AUTH TLS), use ftpes:// instead of ftps://.`,
+        { cause: error, retryable: false },
+      );
+    }
+    if (error instanceof FTPError && error.code === 530) {
+      // The user is named (it is not a secret, and a wrong one is a common mistake); the password never.
+      throw new RegetError(ErrorCode.AUTH, `The FTP server ${where} refused the login of "${user}" (530).`, {
+        cause: error,
+      });
+    }
+    throw classifyFtpError(error, 'connect', where);
   } finally {
     clearTimeout(timer);
     signal.removeEventListener('abort', onAbort);
@@ -131,4 +154,9 @@ async function protectDataChannel(client: Client, host: string): Promise<void> {
 
 function upperCaseKeys(features: Map<string, string>): ReadonlyMap<string, string> {
   return new Map([...features].map(([key, value]) => [key.toUpperCase(), value.toUpperCase()]));
+}
+
+/** `30000` → `30 s`, `2500` → `2.5 s`: timeouts are given to people in seconds. */
+function seconds(milliseconds: number): string {
+  return `${Number((milliseconds / 1000).toFixed(3))} s`;
 }

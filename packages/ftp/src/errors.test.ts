@@ -55,6 +55,15 @@ describe('login', () => {
     expect(server.commands()).not.toContain(`PASS ${wrong}`);
   });
 
+  it('names the user and host:port of a refused login, never the password', async () => {
+    const wrong = 'hunter2-wrong';
+    const url = new URL(server.url('/file.bin').replace(encodeURIComponent(password), wrong));
+    const error = await failureOf(createFtpAdapter().open(url, context));
+    expect(error.message).toContain('"alice"');
+    expect(error.message).toContain(url.host);
+    expect(error.message).not.toContain(wrong);
+  });
+
   it('fails AUTH for an anonymous login to a server that wants a user', async () => {
     const url = server.url('/file.bin').replace(/\/\/[^@]*@/, '//');
     const error = await failureOf(createFtpAdapter().open(new URL(url), context));

@@ -142,6 +142,16 @@ describe('explicit TLS without fallback (FTP-09)', () => {
     await remote.close();
   });
 
+  it('ftps:// against an explicit-TLS server: PROTOCOL, not retryable, suggesting ftpes://', async () => {
+    const url = server.url('/file.bin').replace(/^ftpes:/, 'ftps:');
+    const error = await failureOf(
+      createFtpAdapter({ ca: server.certificate!.cert }).open(new URL(url), context),
+    );
+    expect(error.code).toBe(ErrorCode.PROTOCOL);
+    expect(error.retryable).toBe(false);
+    expect(error.message).toContain('ftpes://');
+  });
+
   it('upgrades ftp:// with `requireTls`', async () => {
     const url = server.url('/file.bin').replace(/^ftpes:/, 'ftp:');
     const remote = await createFtpAdapter({ ca: server.certificate!.cert, requireTls: true }).open(
@@ -150,6 +160,21 @@ describe('explicit TLS without fallback (FTP-09)', () => {
     );
     expect((await remote.stat(signal)).size).toBe(size);
     await remote.close();
+  });
+});
+
+describe('the wrong TLS scheme', () => {
+  it('ftpes:// against an implicit-TLS server times out with a hint to use ftps://', async () => {
+    const server = await startFtpServer({ security: 'implicit' });
+    try {
+      const url = server.url('/file.bin').replace(/^ftps:/, 'ftpes:');
+      const error = await failureOf(createFtpAdapter().open(new URL(url), { signal, connectTimeoutMs: 300 }));
+      expect(error.code).toBe(ErrorCode.TIMEOUT);
+      expect(error.message).toContain('ftps://');
+      expect(error.message).toContain('0.3 s');
+    } finally {
+      await server.close();
+    }
   });
 });
 

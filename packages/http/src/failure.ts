@@ -5,7 +5,7 @@ import { isAxiosError } from 'axios';
 export class ConnectTimeout extends Error {
   readonly timeoutMs: number;
   constructor(timeoutMs: number) {
-    super(`Connect timeout after ${timeoutMs} ms.`);
+    super(`Connect timeout after ${seconds(timeoutMs)}.`);
     this.timeoutMs = timeoutMs;
   }
 }
@@ -38,6 +38,10 @@ const networkReasons: Record<string, string> = {
   ENOTFOUND: 'the host name does not resolve',
   EAI_AGAIN: 'the host name could not be resolved right now',
 };
+
+// OpenSSL's words when the peer's first bytes are not a TLS record: a plain-text server (HTTP, a
+// banner) on the port. Node reports them as EPROTO with the OpenSSL reason in the message.
+const notTlsPattern = /wrong version number|packet length too long|unknown protocol/i;
 
 /** Every error in a `cause` chain, outermost first (axios wraps Node's errors). */
 function chain(error: unknown): unknown[] {
@@ -78,7 +82,8 @@ export function abortError(signal: AbortSignal): RegetError {
 
 /**
  * Classifies a failure of the transport (no HTTP status to go by) into a RegetError: TLS verification
- * is TLS and final; a connect timeout is TIMEOUT; a parse error of Node's strict HTTP parser (header
+ * is TLS and final (the message names the OpenSSL reason, which the cause also carries as `code`);
+ * a server that does not speak TLS at all (https:// to a plain HTTP port) is final PROTOCOL; a connect timeout is TIMEOUT; a parse error of Node's strict HTTP parser (header
  * flood, bad Content-Length — FAULTS SEC-07, HTTP-08) is PROTOCOL; the rest is retryable NETWORK.
  */
 export function classifyFailure(failure: unknown, host: string, signal: AbortSignal): RegetError {
@@ -87,15 +92,31 @@ export function classifyFailure(failure: unknown, host: string, signal: AbortSig
   const error = safeCause(failure);
   const timeout = chain(error).find((item) => item instanceof ConnectTimeout);
   if (timeout instanceof ConnectTimeout) {
-    return new RegetError(ErrorCode.TIMEOUT, `Could not connect to ${host} within ${timeout.timeoutMs} ms.`, {
-      cause: error,
-    });
+    return new RegetError(
+      ErrorCode.TIMEOUT,
+      `Could not connect to ${host} within ${seconds(timeout.timeoutMs)}.`,
+      { cause: error },
+    );
   }
   const codes = codesOf(error);
-  if (
-    codes.some((code) => tlsCodes.has(code) || code.startsWith('ERR_SSL_') || code.startsWith('ERR_TLS_'))
-  ) {
-    return new RegetError(ErrorCode.TLS, `The TLS certificate of ${host} could not be verified.`, {
+  if (isNotTls(error, codes)) {
+    // An https:// URL aimed at a plain HTTP port: asking again will not make the server speak TLS.
+    return new RegetError(
+      ErrorCode.PROTOCOL,
+      `${host} did not answer with TLS; if it is a plain HTTP port, use http:// instead of https://.`,
+      { cause: error, retryable: false },
+    );
+  }
+  const certificateCode = codes.find((code) => tlsCodes.has(code));
+  if (certificateCode !== undefined) {
+    return new RegetError(
+      ErrorCode.TLS,
+      `The TLS certificate of ${host} could not be verified (${certificateCode}).`,
+      { cause: error, retryable: false },
+    );
+  }
+  if (codes.some((code) => code.startsWith('ERR_SSL_') || code.startsWith('ERR_TLS_'))) {
+    return new RegetError(ErrorCode.TLS, `The TLS handshake with ${host} failed (${tlsCode(codes)}).`, {
       cause: error,
       retryable: false,
     });
@@ -116,4 +137,23 @@ export function classifyFailure(failure: unknown, host: string, signal: AbortSig
     // A name that does not resolve will not resolve on the next attempt either.
     retryable: known !== 'ENOTFOUND',
   });
+}
+
+function isNotTls(error: unknown, codes: readonly string[]): boolean {
+  if (codes.includes('ERR_SSL_WRONG_VERSION_NUMBER') || codes.includes('ERR_SSL_PACKET_LENGTH_TOO_LONG')) {
+    return true;
+  }
+  return (
+    codes.includes('EPROTO') &&
+    chain(error).some((item) => item instanceof Error && notTlsPattern.test(item.message))
+  );
+}
+
+function tlsCode(codes: readonly string[]): string {
+  return codes.find((code) => code.startsWith('ERR_SSL_') || code.startsWith('ERR_TLS_')) ?? 'TLS error';
+}
+
+/** `30000` → `30 s`, `2500` → `2.5 s`: timeouts are given to people in seconds. */
+function seconds(milliseconds: number): string {
+  return `${Number((milliseconds / 1000).toFixed(3))} s`;
 }

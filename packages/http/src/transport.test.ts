@@ -75,6 +75,19 @@ describe('TLS (FAULTS SEC-05)', () => {
     }
   });
 
+  it('names the certificate problem in the message, for a front end to suggest a remedy', async () => {
+    const error = await failureOf(stat(createHttpAdapter(), secure.url('/file.bin')));
+    expect(error.message).toContain('DEPTH_ZERO_SELF_SIGNED_CERT');
+  });
+
+  it('https:// to a plain HTTP port: PROTOCOL, not retryable, suggesting http://', async () => {
+    const url = plain.url('/file.bin').replace(/^http:/, 'https:');
+    const error = await failureOf(stat(createHttpAdapter(), url));
+    expect(error.code).toBe(ErrorCode.PROTOCOL);
+    expect(error.retryable).toBe(false);
+    expect(error.message).toContain('http://');
+  });
+
   it('skips verification only when asked, and says so', async () => {
     const adapter = createHttpAdapter({ insecure: true });
     expect(adapter.isInsecure).toBe(true);
@@ -99,6 +112,7 @@ describe('connections (FAULTS NET-02, NET-03)', () => {
     const error = await failureOf(stat(createHttpAdapter(), `https://127.0.0.1:${port}/file.bin`, 200));
     expect(error.code).toBe(ErrorCode.TIMEOUT);
     expect(error.retryable).toBe(true);
+    expect(error.message).toContain('0.2 s');
     expect(Date.now() - started).toBeLessThan(5_000);
   });
 

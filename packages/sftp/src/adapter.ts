@@ -1,6 +1,6 @@
 import { type Adapter, ErrorCode, type OpenContext, RegetError, type Remote } from '@reget/core';
 import { untilAborted } from './abort.js';
-import { connect } from './connection.js';
+import { connect, formatSeconds } from './connection.js';
 import { resolveCredentials } from './credentials.js';
 import { prepareHostKeyCheck } from './host-key.js';
 import { hostKeyPolicyOf, readTuningOf, type SftpAdapterOptions } from './options.js';
@@ -32,7 +32,7 @@ export function createSftpAdapter(options: SftpAdapterOptions = {}): Adapter {
       const deadline = new AbortController();
       const timer = setTimeout(() => {
         const where = `${location.host}:${location.port}`;
-        const message = `Connecting to the SFTP server at ${where} timed out after ${context.connectTimeoutMs} ms.`;
+        const message = `Connecting to the SFTP server at ${where} timed out after ${formatSeconds(context.connectTimeoutMs)}.`;
         deadline.abort(new RegetError(ErrorCode.TIMEOUT, message));
       }, context.connectTimeoutMs);
       const signal = AbortSignal.any([context.signal, deadline.signal]);

@@ -83,6 +83,19 @@ describe('authentication', () => {
     expect(methods()).toEqual(['password']);
   });
 
+  it('says no login method was available when there is no password, key or agent', async () => {
+    const previous = process.env.SSH_AUTH_SOCK;
+    delete process.env.SSH_AUTH_SOCK;
+    try {
+      const error = await failure(userUrl());
+      expect(error.code).toBe(ErrorCode.AUTH);
+      expect(error.message).toMatch(/no login method was available/);
+      expect(error.message).not.toMatch(/no method configured/);
+    } finally {
+      if (previous !== undefined) process.env.SSH_AUTH_SOCK = previous;
+    }
+  });
+
   it('fails an unknown user with AUTH', async () => {
     expect((await failure(userUrl('nobody'), { password: server.password })).code).toBe(ErrorCode.AUTH);
   });

@@ -1,7 +1,7 @@
 import { ErrorCode, type OpenContext, RegetError } from '@reget/core';
 import ssh2, { type ConnectConfig, type SFTPWrapper } from 'ssh2';
 import { untilAborted } from './abort.js';
-import type { SshCredentials } from './credentials.js';
+import type { LoginMethod, SshCredentials } from './credentials.js';
 import type { HostKeyCheck } from './host-key.js';
 import type { SftpLocation } from './url.js';
 
@@ -159,6 +159,22 @@ export function connect(
   return untilAborted(connected, context.signal, () => client.destroy());
 }
 
+const methodNames: Record<LoginMethod, string> = {
+  password: 'the password',
+  publickey: 'the identity key',
+  agent: 'the SSH agent',
+};
+
+/** `a`, `a and b`, `a, b and c`. */
+function listOf(items: readonly string[]): string {
+  return items.length <= 1 ? (items[0] ?? '') : `${items.slice(0, -1).join(', ')} and ${items.at(-1)}`;
+}
+
+/** `30000` → `30 s`, `2500` → `2.5 s`: timeouts are given to people in seconds. */
+export function formatSeconds(milliseconds: number): string {
+  return `${Number((milliseconds / 1000).toFixed(3))} s`;
+}
+
 function classifyConnectError(
   error: Ssh2Error,
   where: string,
@@ -170,19 +186,19 @@ function classifyConnectError(
     case 'client-timeout':
       return new RegetError(
         ErrorCode.TIMEOUT,
-        `Connecting to the SSH server at ${where} timed out after ${timeoutMs} ms.`,
+        `Connecting to the SSH server at ${where} timed out after ${formatSeconds(timeoutMs)}.`,
         {
           cause: error,
         },
       );
     case 'client-authentication': {
-      const tried = credentials.methods.length > 0 ? credentials.methods.join(', ') : 'no method configured';
+      const refused = `The SSH server at ${where} refused the login of "${credentials.username}"`;
       const agentNote = agentFailure ? '; the SSH agent could not be used' : '';
-      return new RegetError(
-        ErrorCode.AUTH,
-        `The SSH server at ${where} refused the login of "${credentials.username}" (tried ${tried}${agentNote}).`,
-        { cause: error, retryable: false },
-      );
+      const message =
+        credentials.methods.length === 0
+          ? `${refused}: no login method was available (no password, identity key or SSH agent).`
+          : `${refused} (tried ${listOf(credentials.methods.map((method) => methodNames[method]))}${agentNote}).`;
+      return new RegetError(ErrorCode.AUTH, message, { cause: error, retryable: false });
     }
     case 'client-socket':
     case 'client-dns':

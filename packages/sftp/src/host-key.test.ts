@@ -1,10 +1,11 @@
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ErrorCode, isRegetError, type Remote } from '@reget/core';
 import { createHostKey, type SftpServer, startSftpServer } from '@reget/testkit';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createSftpAdapter } from './adapter.js';
+import { type HostKeyAdded, HostKeyRefusal } from './host-key.js';
 import type { SftpAdapterOptions } from './options.js';
 
 // FAULTS SFTP-01: the host key is checked before any credential is sent, and ssh2's default of
@@ -93,6 +94,23 @@ describe('host key verification', () => {
     await expectRefusedBeforeLogin({ knownHosts: join(directory, 'missing', 'known_hosts') });
   });
 
+  it('names the known_hosts file consulted, and gives the facts of the refusal as its cause', async () => {
+    await writeFile(knownHosts, '');
+    const error = await refusal({ knownHosts });
+    expect(error.message).toContain(knownHosts);
+    expect(error.message).toContain(server.hostKey.fingerprint);
+    expect(error.cause).toBeInstanceOf(HostKeyRefusal);
+    expect(error.cause).toMatchObject({
+      reason: 'unknown',
+      host: `[${server.host}]:${server.port}`,
+      fingerprint: server.hostKey.fingerprint,
+      files: [knownHosts],
+    });
+    await writeFile(knownHosts, `${otherKey.knownHostsLine(server.host, server.port)}\n`);
+    expect((await refusal({ knownHosts })).cause).toMatchObject({ reason: 'changed' });
+    expect((await refusal({ hostKey: otherKey.fingerprint })).cause).toMatchObject({ reason: 'not-pinned' });
+  });
+
   it('refuses an entry for port 22 when the server listens elsewhere', async () => {
     await writeFile(knownHosts, `${server.hostKey.knownHostsLine(server.host, 22)}\n`);
     await expectRefusedBeforeLogin({ knownHosts });
@@ -127,6 +145,37 @@ describe('host key verification', () => {
     await writeFile(knownHosts, `${otherKey.knownHostsLine(server.host, server.port)}\n`);
     server.resetCounters();
     await expectRefusedBeforeLogin({ knownHosts, acceptUnknownHostKey: true });
+  });
+
+  it('on first use, creates a missing known_hosts folder (0700) and file (0600) and says what it added', async () => {
+    const sshDirectory = join(directory, `fresh-home-${Date.now()}`, '.ssh');
+    const file = join(sshDirectory, 'known_hosts');
+    const added: HostKeyAdded[] = [];
+    await openAndClose({
+      knownHosts: file,
+      acceptUnknownHostKey: true,
+      onHostKeyAdded: (key) => added.push(key),
+    });
+    expect((await stat(sshDirectory)).mode & 0o777).toBe(0o700);
+    expect((await stat(file)).mode & 0o777).toBe(0o600);
+    expect((await readFile(file, 'utf8')).trim()).toBe(
+      server.hostKey.knownHostsLine(server.host, server.port),
+    );
+    expect(added).toEqual([
+      {
+        host: `[${server.host}]:${server.port}`,
+        keyType: 'ssh-ed25519',
+        fingerprint: server.hostKey.fingerprint,
+        file,
+      },
+    ]);
+    // Known now: a second connection adds nothing.
+    await openAndClose({
+      knownHosts: file,
+      acceptUnknownHostKey: true,
+      onHostKeyAdded: (key) => added.push(key),
+    });
+    expect(added).toHaveLength(1);
   });
 });
 

@@ -1,8 +1,15 @@
 import { createHash } from 'node:crypto';
-import { appendFile, readFile } from 'node:fs/promises';
+import { appendFile, mkdir, readFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import { ErrorCode, RegetError } from '@reget/core';
 import type { ServerHostKeyAlgorithm } from 'ssh2';
-import { formatKnownHostsLine, type KnownHostEntry, knownHostsName, parseKnownHosts } from './known-hosts.js';
+import {
+  formatKnownHostsLine,
+  type KnownHostEntry,
+  knownHostsName,
+  parseKnownHosts,
+  readKeyType,
+} from './known-hosts.js';
 
 /** How host keys are checked: against pinned fingerprints, or against known_hosts files. */
 export type HostKeyPolicy =
@@ -12,7 +19,53 @@ export type HostKeyPolicy =
       readonly files: readonly string[];
       /** Accept a host that has no entry and append its key to the first file (OpenSSH `accept-new`). */
       readonly acceptUnknown: boolean;
+      /** Told after a key was accepted on first use and recorded. */
+      readonly onAdded?: ((added: HostKeyAdded) => void) | undefined;
     };
+
+/** A host key accepted on first use and appended to known_hosts (`acceptUnknownHostKey`). */
+export interface HostKeyAdded {
+  /** The host as known_hosts names it: `host`, or `[host]:port` off port 22. */
+  readonly host: string;
+  /** Key type, e.g. `ssh-ed25519`. */
+  readonly keyType: string;
+  /** `SHA256:…`, as `ssh-keygen -lf` prints it. */
+  readonly fingerprint: string;
+  /** The known_hosts file the key was added to. */
+  readonly file: string;
+}
+
+/** Why a host key was refused: the {@link HostKeyRefusal.reason} of a HOST_KEY error's cause. */
+export type HostKeyRefusalReason = 'unknown' | 'changed' | 'revoked' | 'not-pinned';
+
+/**
+ * The `cause` of every HOST_KEY error this adapter throws: the facts a front end needs to suggest a
+ * remedy (pin the fingerprint, accept a new host, remove a stale entry) without parsing the message.
+ */
+export class HostKeyRefusal extends Error {
+  override readonly name = 'HostKeyRefusal';
+  readonly reason: HostKeyRefusalReason;
+  /** The host as known_hosts names it: `host`, or `[host]:port` off port 22. */
+  readonly host: string;
+  /** The fingerprint of the key the server presented. */
+  readonly fingerprint: string;
+  /** The known_hosts files consulted (none when the key was pinned). */
+  readonly files: readonly string[];
+
+  constructor(
+    reason: HostKeyRefusalReason,
+    host: string,
+    fingerprint: string,
+    files: readonly string[],
+    message: string,
+  ) {
+    super(message);
+    this.reason = reason;
+    this.host = host;
+    this.fingerprint = fingerprint;
+    this.files = files;
+  }
+}
 
 /** A host key check prepared for one connection. */
 export interface HostKeyCheck {
@@ -56,9 +109,17 @@ export async function prepareHostKeyCheck(
   port: number,
 ): Promise<HostKeyCheck> {
   const where = port === 22 ? host : `${host}:${port}`;
+  const name = knownHostsName(host, port);
+  const files = policy.kind === 'known-hosts' ? policy.files : [];
   let refusal: RegetError | undefined;
-  const refuse = (message: string, done: (isAccepted: boolean) => void) => {
-    refusal = new RegetError(ErrorCode.HOST_KEY, message, { retryable: false });
+  const refuse = (
+    reason: HostKeyRefusalReason,
+    presented: string,
+    message: string,
+    done: (isAccepted: boolean) => void,
+  ) => {
+    const cause = new HostKeyRefusal(reason, name, presented, files, message);
+    refusal = new RegetError(ErrorCode.HOST_KEY, message, { cause, retryable: false });
     done(false);
   };
 
@@ -71,6 +132,8 @@ export async function prepareHostKeyCheck(
         const presented = fingerprintOf(key);
         if (pinned.includes(presented)) return done(true);
         refuse(
+          'not-pinned',
+          presented,
           `The SSH host key of ${where} is ${presented}, not the pinned ${pinned.join(' or ')}; refusing to connect.`,
           done,
         );
@@ -78,12 +141,12 @@ export async function prepareHostKeyCheck(
     };
   }
 
-  const name = knownHostsName(host, port);
   const entries = (await Promise.all(policy.files.map(readKnownHosts)))
     .flat()
     .filter((entry) => entry.matches(name));
   const known = entries.filter((entry) => !entry.isRevoked);
   const knownTypes = [...new Set(known.flatMap((entry) => algorithmsOf(entry.keyType)))];
+  const consulted = policy.files.join(' and ');
   return {
     // Like OpenSSH, ask for the key types already recorded so a server with several keys presents a known one.
     algorithms: knownTypes.length > 0 ? [...new Set([...knownTypes, ...allAlgorithms])] : undefined,
@@ -91,25 +154,46 @@ export async function prepareHostKeyCheck(
     verify(key, done) {
       const presented = fingerprintOf(key);
       if (entries.some((entry) => entry.isRevoked && entry.key.equals(key))) {
-        return refuse(`The SSH host key of ${where} (${presented}) is marked revoked in known_hosts.`, done);
+        return refuse(
+          'revoked',
+          presented,
+          `The SSH host key of ${where} (${presented}) is marked revoked in ${consulted}; refusing to connect.`,
+          done,
+        );
       }
       if (known.some((entry) => entry.key.equals(key))) return done(true);
       if (known.length > 0) {
         const expected = known.map((entry) => fingerprintOf(entry.key)).join(' or ');
         return refuse(
-          `The SSH host key of ${where} has changed: the server presented ${presented}, known_hosts has ${expected}; refusing to connect.`,
+          'changed',
+          presented,
+          `The SSH host key of ${where} has changed: the server presented ${presented}, ${consulted} has ${expected}; refusing to connect.`,
           done,
         );
       }
       const file = policy.files[0];
       if (!policy.acceptUnknown || file === undefined) {
         return refuse(
-          `The SSH host key of ${where} is not in known_hosts (the server presented ${presented}); add it there or pin it.`,
+          'unknown',
+          presented,
+          `The SSH host key of ${where} (${presented}) is not in ${consulted || 'any known_hosts file'}.`,
           done,
         );
       }
-      appendFile(file, `${formatKnownHostsLine(name, key)}\n`, { mode: 0o600 }).then(
-        () => done(true),
+      recordHostKey(file, name, key).then(
+        () => {
+          done(true);
+          try {
+            policy.onAdded?.({
+              host: name,
+              keyType: readKeyType(key) ?? 'unknown',
+              fingerprint: presented,
+              file,
+            });
+          } catch {
+            // A caller's notice that fails must not fail the connection the key was recorded for.
+          }
+        },
         (error: unknown) => {
           refusal = fileError(error, 'record the new host key in', file);
           done(false);
@@ -117,6 +201,15 @@ export async function prepareHostKeyCheck(
       );
     },
   };
+}
+
+/**
+ * Appends the key to `file`, creating its folder (mode 0700, as OpenSSH wants `~/.ssh`) and the
+ * file (mode 0600) when missing: a first connection on a fresh account has no `~/.ssh` yet.
+ */
+async function recordHostKey(file: string, name: string, key: Buffer): Promise<void> {
+  await mkdir(dirname(file), { recursive: true, mode: 0o700 });
+  await appendFile(file, `${formatKnownHostsLine(name, key)}\n`, { mode: 0o600 });
 }
 
 async function readKnownHosts(file: string): Promise<KnownHostEntry[]> {

@@ -1,7 +1,7 @@
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { ErrorCode, RegetError } from '@reget/core';
-import { type HostKeyPolicy, normalizeFingerprint } from './host-key.js';
+import { type HostKeyAdded, type HostKeyPolicy, normalizeFingerprint } from './host-key.js';
 
 /** Options for {@link createSftpAdapter}. Credentials in the URL win over these. */
 export interface SftpAdapterOptions {
@@ -20,7 +20,10 @@ export interface SftpAdapterOptions {
   readonly agent?: string | undefined;
   /** Pinned host key fingerprint(s), `SHA256:…` as `ssh-keygen -lf` prints them. Replaces known_hosts. */
   readonly hostKey?: string | readonly string[] | undefined;
-  /** known_hosts file(s), hashed entries included. Default `~/.ssh/known_hosts`. Ignored with `hostKey`. */
+  /**
+   * known_hosts file(s), hashed entries included. Default `~/.ssh/known_hosts`. Ignored with
+   * `hostKey`. A new key is recorded in the first one, creating it (and its folder) when missing.
+   */
   readonly knownHosts?: string | readonly string[] | undefined;
   /**
    * Trust on first use: accept a host that known_hosts does not list and append its key to the
@@ -28,6 +31,11 @@ export interface SftpAdapterOptions {
    * refused. Default false.
    */
   readonly acceptUnknownHostKey?: boolean | undefined;
+  /**
+   * Called after `acceptUnknownHostKey` accepted a new host and recorded its key, so the caller can
+   * tell the user (OpenSSH prints "Permanently added … to the list of known hosts").
+   */
+  readonly onHostKeyAdded?: ((added: HostKeyAdded) => void) | undefined;
   /** Bytes asked for by each READ request; capped at what the server accepts. Default 256 KiB. */
   readonly readRequestBytes?: number | undefined;
   /**
@@ -63,7 +71,12 @@ export function hostKeyPolicyOf(options: SftpAdapterOptions): HostKeyPolicy {
       : typeof options.knownHosts === 'string'
         ? [options.knownHosts]
         : [...options.knownHosts];
-  return { kind: 'known-hosts', files, acceptUnknown: options.acceptUnknownHostKey === true };
+  return {
+    kind: 'known-hosts',
+    files,
+    acceptUnknown: options.acceptUnknownHostKey === true,
+    onAdded: options.onHostKeyAdded,
+  };
 }
 
 /** The read tuning the options describe; throws BAD_INPUT for sizes that are not positive integers. */

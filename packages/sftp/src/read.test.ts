@@ -245,9 +245,16 @@ describe('SftpRemote stat and read', () => {
     expect(denied.retryable).toBe(false);
   });
 
-  it('refuses a directory as BAD_INPUT', async () => {
+  it('refuses a directory as a final PROTOCOL failure, like HTTP 404 or FTP 550 (exit 7, not 2)', async () => {
     const directory = await open(server.url('/data'));
-    expect((await rejection(directory.stat(signal()))).code).toBe(ErrorCode.BAD_INPUT);
+    for (const error of [
+      await rejection(directory.stat(signal())),
+      await rejection(directory.read({ start: 0, signal: signal() })),
+    ]) {
+      expect(error.code).toBe(ErrorCode.PROTOCOL);
+      expect(error.retryable).toBe(false);
+      expect(error.message).toMatch(/directory/);
+    }
     await directory.close();
   });
 

@@ -157,7 +157,12 @@ export class SftpRemote implements Remote {
   #describe(attributes: FileAttributes): Description {
     const displayUrl = this.#location.displayUrl;
     if (attributes.isDirectory) {
-      throw new RegetError(ErrorCode.BAD_INPUT, `${displayUrl} is a directory, not a file.`);
+      // The server's answer, not the URL's form, says so: a remote refusal like HTTP 404 or FTP 550.
+      throw new RegetError(
+        ErrorCode.PROTOCOL,
+        `${displayUrl} is a directory on the SFTP server, not a file; give the path of a file in it.`,
+        { retryable: false },
+      );
     }
     const { size, mtime } = attributes;
     if (size !== undefined && (!Number.isSafeInteger(size) || size < 0)) {

@@ -26,6 +26,8 @@ export interface FtpServerOptions {
   readonly password?: string | undefined;
   /** Certificate for TLS. Default: a freshly generated self-signed one. */
   readonly certificate?: TestCertificate | undefined;
+  /** Control port to listen on (127.0.0.1). Default 0: an ephemeral port. Passive ports are always ephemeral. */
+  readonly port?: number | undefined;
 }
 
 /** A running embedded FTP server: a {@link ConformanceServer} plus FTP-only controls. */
@@ -48,7 +50,7 @@ export interface FtpTestServer extends ConformanceServer {
 const host = '127.0.0.1';
 
 /**
- * Starts an FTP/FTPS server on 127.0.0.1 with an ephemeral port, serving files from memory, with
+ * Starts an FTP/FTPS server on 127.0.0.1 with an ephemeral port (or `port`), serving files from memory, with
  * REST/SIZE/MDTM, passive mode and the faults of {@link FtpFaults}. Its `adapter` is an FTP adapter
  * configured to trust the server's certificate.
  */
@@ -121,7 +123,7 @@ export async function startFtpServer(options: FtpServerOptions = {}): Promise<Ft
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(0, host, () => resolve());
+    server.listen(options.port ?? 0, host, () => resolve());
   });
   const address = server.address();
   if (address === null || typeof address === 'string') throw new Error('FTP server is not listening.');

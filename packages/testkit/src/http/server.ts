@@ -36,6 +36,8 @@ export interface HttpServerOptions {
   readonly auth?: { readonly username: string; readonly password: string } | undefined;
   /** Options for the adapter the server hands out (with `tls`, `ca` defaults to the certificate). */
   readonly adapterOptions?: HttpAdapterOptions | undefined;
+  /** Port to listen on (127.0.0.1). Default 0: an ephemeral port. The second origin is always ephemeral. */
+  readonly port?: number | undefined;
 }
 
 type Countdown = 'drop' | 'errorPage' | 'redirect';
@@ -90,7 +92,7 @@ export class HttpTestServer implements ConformanceServer {
     });
   }
 
-  /** Starts a server (and its second origin) on ephemeral ports of 127.0.0.1. */
+  /** Starts a server (and its second origin) on 127.0.0.1, on ephemeral ports unless `port` is given. */
   static async start(options: HttpServerOptions = {}): Promise<HttpTestServer> {
     const files = await HttpFileStore.create();
     let instance: HttpTestServer | undefined;
@@ -105,7 +107,20 @@ export class HttpTestServer implements ConformanceServer {
     const server = certificate
       ? createHttpsServer({ cert: certificate.cert, key: certificate.key }, handler)
       : createHttpServer(handler);
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(options.port ?? 0, '127.0.0.1', () => {
+          server.off('error', reject);
+          resolve();
+        });
+      });
+    } catch (error) {
+      // A port in use (EADDRINUSE) is the caller's to report; leave nothing behind.
+      await secondOrigin.close();
+      await files.remove();
+      throw error;
+    }
     const { port } = server.address() as AddressInfo;
     const origin = `${certificate ? 'https' : 'http'}://127.0.0.1:${port}`;
     instance = new HttpTestServer({ server, files, secondOrigin, origin, certificate, options });

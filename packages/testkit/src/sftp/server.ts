@@ -36,6 +36,8 @@ export interface SftpServerOptions {
   readonly hostPrivateKey?: string | undefined;
   /** More host keys of other types (private keys), offered after the main one. */
   readonly extraHostPrivateKeys?: readonly string[] | undefined;
+  /** Port to listen on (127.0.0.1). Default 0: an ephemeral port. */
+  readonly port?: number | undefined;
 }
 
 /** One login attempt the server saw. */
@@ -123,7 +125,7 @@ export async function startSftpServer(options: SftpServerOptions = {}): Promise<
       });
     },
   );
-  server.listen(0, '127.0.0.1');
+  server.listen(options.port ?? 0, '127.0.0.1');
   await once(server, 'listening');
   const port = (server.address() as AddressInfo).port;
   const access: SftpServerAccess = { host: '127.0.0.1', port, username, password, hostKey };
