@@ -69,8 +69,15 @@ export async function download(options: DownloadOptions): Promise<DownloadResult
         const failures = budget.fail(madeProgress);
         if (failures === undefined) throw error;
         const delayMs = retryDelay(failures, settings.retryDelayMs, error);
-        session.emit({ type: 'retry', attempt: attempts, delayMs, error });
         await session.flush();
+        session.emit({
+          type: 'retry',
+          attempt: attempts,
+          delayMs,
+          error,
+          bytesOnDisk: session.ranges.size,
+          total: session.total,
+        });
         await sleep(delayMs, signal).catch((reason: unknown) => {
           throw asRegetError(reason, signal);
         });

@@ -39,6 +39,9 @@ export type DownloadEvent =
       readonly attempt: number;
       readonly delayMs: number;
       readonly error: RegetError;
+      /** Bytes on disk when the attempt failed (all kept for the next one). */
+      readonly bytesOnDisk: number;
+      readonly total: number | undefined;
     }
   | {
       readonly type: 'progress';

@@ -1,20 +1,12 @@
 import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  createMemoryServer,
-  failureOf,
-  type MemoryServer,
-  type MemoryValidatorMode,
-  makeContent,
-  sha256,
-} from '@reget/testkit';
+import { failureOf, type MemoryServer, type MemoryValidatorMode, makeContent, sha256 } from '@reget/testkit';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { interrupt, memoryFixture } from '../test/memory-fixture.js';
 import type { Adapter, ReadRequest, ReadResponse, RemoteStat } from './contract.js';
 import { download } from './download.js';
 import { ErrorCode } from './errors.js';
-import type { DownloadEvent } from './events.js';
-import type { DownloadOptions } from './options.js';
 import { redactUrl } from './url.js';
 
 /** Invariant 1, never corrupt: the finished file is one version of the remote, or the call fails. */
@@ -60,34 +52,7 @@ describe('never corrupt', () => {
     await rm(directory, { recursive: true, force: true });
   });
 
-  async function setup(validator: MemoryValidatorMode = 'strong') {
-    const server = createMemoryServer({ validator });
-    await server.putFile('/file.bin', content);
-    const destination = join(directory, 'file.bin');
-    const events: DownloadEvent[] = [];
-    const options = (extra: Partial<DownloadOptions> = {}): DownloadOptions => ({
-      url: server.url('/file.bin'),
-      destination,
-      adapters: [server.adapter],
-      retries: 0,
-      retryDelayMs: 1,
-      onEvent: (event) => events.push(event),
-      ...extra,
-    });
-    const part = () => readFile(`${destination}.part`);
-    const claimedEnd = async () => {
-      const journal = JSON.parse(await readFile(`${destination}.reget`, 'utf8')) as { ranges: number[][] };
-      return Math.max(0, ...journal.ranges.map((range) => range[1]!));
-    };
-    return { server, destination, events, options, part, claimedEnd };
-  }
-
-  async function interrupt(server: MemoryServer, options: DownloadOptions, at: number) {
-    server.setFaults({ dropAfterBytes: at, dropTimes: 1 });
-    expect((await failureOf(download(options))).code).toBe(ErrorCode.PARTIAL);
-    server.setFaults({});
-    server.resetCounters();
-  }
+  const setup = (validator: MemoryValidatorMode = 'strong') => memoryFixture(directory, content, validator);
 
   for (const mode of modes) {
     it(`refuses a 206 that starts after the asked offset and leaves the partial untouched (${mode})`, async () => {

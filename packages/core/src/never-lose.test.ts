@@ -1,18 +1,11 @@
 import { appendFile, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  createMemoryServer,
-  failureOf,
-  type MemoryServer,
-  type MemoryValidatorMode,
-  makeContent,
-  sha256,
-} from '@reget/testkit';
+import { createMemoryServer, failureOf, type MemoryValidatorMode, makeContent, sha256 } from '@reget/testkit';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { interrupt, memoryFixture } from '../test/memory-fixture.js';
 import { download } from './download.js';
 import { ErrorCode, RegetError } from './errors.js';
-import type { DownloadEvent } from './events.js';
 import type { DownloadOptions } from './options.js';
 
 /** Invariant 2, never lose: errors, aborts and kill -9 leave a partial the next run resumes from. */
@@ -30,30 +23,7 @@ describe('never lose', () => {
     await rm(directory, { recursive: true, force: true });
   });
 
-  async function setup(validator: MemoryValidatorMode = 'strong') {
-    const server = createMemoryServer({ validator });
-    await server.putFile('/file.bin', content);
-    const destination = join(directory, 'file.bin');
-    const events: DownloadEvent[] = [];
-    const options = (extra: Partial<DownloadOptions> = {}): DownloadOptions => ({
-      url: server.url('/file.bin'),
-      destination,
-      adapters: [server.adapter],
-      retries: 0,
-      retryDelayMs: 1,
-      onEvent: (event) => events.push(event),
-      ...extra,
-    });
-    const part = () => readFile(`${destination}.part`);
-    return { server, destination, events, options, part };
-  }
-
-  async function interrupt(server: MemoryServer, options: DownloadOptions, at: number) {
-    server.setFaults({ dropAfterBytes: at, dropTimes: 1 });
-    expect((await failureOf(download(options))).code).toBe(ErrorCode.PARTIAL);
-    server.setFaults({});
-    server.resetCounters();
-  }
+  const setup = (validator: MemoryValidatorMode = 'strong') => memoryFixture(directory, content, validator);
 
   for (const mode of modes) {
     for (const tail of [30_000, 150_000]) {
