@@ -74,6 +74,14 @@ function unsatisfiable(
   stat: RemoteStat,
 ) {
   const total = response.total ?? stat.size;
+  if (total === undefined && session.total === undefined && request.start === session.ranges.end) {
+    // Size never declared, and the server says nothing lies past the bytes we hold (HTTP-12): that is
+    // the end of the file — provided they are one contiguous run from 0.
+    if (session.ranges.covers(0, request.start)) {
+      session.total = request.start;
+      return;
+    }
+  }
   if (total === undefined) {
     throw new RegetError(
       ErrorCode.PROTOCOL,
@@ -143,8 +151,11 @@ async function fetchAssignment(
     });
     checkedUpTo = result.end;
     isChecked ||= result.end >= from;
-    if (result.isServerEnd && !Number.isFinite(assignment.end) && session.total === undefined) {
-      // Unknown size: the protocol said the body is complete, so this is the end of the file.
+    // Unknown size, and an answer that declared no end of its own (a 200, an FTP RETR, SFTP to EOF):
+    // the protocol said the body is complete, so this is the end of the file. A 206 slice (`a-b/*`)
+    // is not (FAULTS HTTP-07): keep asking from where it stopped. Never an end before bytes we hold.
+    const isEndOfFile = result.isServerEnd && response.end === undefined && !Number.isFinite(assignment.end);
+    if (isEndOfFile && session.total === undefined && result.end >= session.ranges.end) {
       session.total = result.end;
       assignment.end = result.end;
     }

@@ -125,7 +125,14 @@ export class HttpRemote implements Remote {
     const host = exchange.url.host;
     if (!isIdentityCoding(headers['content-encoding'])) {
       // Positions would count encoded bytes (RFC 9110 §14.1.2, FAULTS HTTP-09): never appendable.
-      throw new RegetError(ErrorCode.PROTOCOL, `${host} sent a compressed range, which cannot be resumed.`);
+      // Core restarts from zero (a whole coded body is stored as sent), or fails if restart is refused.
+      throw new RegetError(
+        ErrorCode.RANGE_NOT_SUPPORTED,
+        `${host} sent a compressed range, which cannot be resumed.`,
+        {
+          retryable: false,
+        },
+      );
     }
     if (/^\s*multipart\/byteranges/i.test(headers['content-type'] ?? '')) {
       throw new RegetError(
