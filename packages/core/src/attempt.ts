@@ -160,7 +160,7 @@ export async function runAttempt(
         `Gave up after ${session.restarts} restarts: the remote keeps changing (${reason}).`,
       );
     }
-    await session.discard(reason, undefined, undefined);
+    await session.discard(reason);
     return 'restart';
   } finally {
     watchdog.stop();

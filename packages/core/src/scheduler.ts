@@ -63,11 +63,6 @@ export class Scheduler {
     this.#pending.sort((a, b) => a[0] - b[0]);
   }
 
-  /** Whether every range was fetched. */
-  get isFinished(): boolean {
-    return this.#pending.length === 0 && this.#active.size === 0;
-  }
-
   #activate(assignment: Assignment): Assignment {
     this.#active.add(assignment);
     return assignment;

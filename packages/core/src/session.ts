@@ -171,21 +171,19 @@ export class DownloadSession {
   }
 
   /** Discards everything on disk and starts from zero, reporting why. */
-  async discard(
-    reason: RestartReason,
-    total: number | undefined,
-    validator: Validator | undefined,
-  ): Promise<void> {
+  async discard(reason: RestartReason): Promise<void> {
     await this.settle();
     // The ranges may not be loaded yet (a restart decided from the journal): the file says what goes.
     const discardedBytes = Math.max(this.ranges.size, await (await this.file()).size());
     this.restarts += 1;
     this.ranges.clear();
+    this.attemptWritten.clear();
     this.#hasher?.reset();
     // Truncate before the new journal is written: a crash in between leaves an empty file, never
     // old bytes under a new validator.
     await (await this.file()).truncate(0);
-    this.adopt(total, validator);
+    // The next attempt's probe tells which version is current.
+    this.adopt(undefined, undefined);
     await removeJournal(this.paths.journal);
     this.emit({ type: 'restart', reason, discardedBytes });
   }
@@ -267,8 +265,9 @@ export class DownloadSession {
   /** Flushes data and journal so the next run resumes from exactly what is on disk. */
   async flush(): Promise<void> {
     if (!this.#file) return;
-    await this.#file.sync();
+    // A checkpoint flushes the data before it writes the journal; without one, flush the data alone.
     if (this.ranges.size > 0 || this.#isJournalWritten) await this.checkpoint(true);
+    else await this.#file.sync();
   }
 
   /** Whether anything of this download is on disk. */
@@ -281,11 +280,6 @@ export class DownloadSession {
     clearTimeout(this.#trailingProgress);
     this.#trailingProgress = undefined;
     await this.#file?.close();
-    this.#file = undefined;
-  }
-
-  /** Re-opens the partial after it was closed (a resume inside the same call). */
-  forgetFile(): void {
     this.#file = undefined;
   }
 }

@@ -1,35 +1,14 @@
-import { ErrorCode, type ReadRequest, RegetError } from '@reget/core';
-import {
-  failureOf,
-  type HttpTestServer,
-  makeContent,
-  rawForGet,
-  rawResponse,
-  readBytes,
-  startHttpServer,
-  withRemote,
-} from '@reget/testkit';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { ErrorCode, RegetError } from '@reget/core';
+import { makeContent, rawForGet, rawResponse, withRemote } from '@reget/testkit';
+import { describe, expect, it } from 'vitest';
+import { useHttpServer } from '../test/http-fixture.js';
 
-let server: HttpTestServer;
-const content = makeContent(100, 5);
-const fresh = (body: Uint8Array = content) => server.putFresh(body);
-const read = (url: string, request: Partial<ReadRequest> = {}) => readBytes(server.adapter, url, request);
-const readError = (url: string, request: Partial<ReadRequest> = {}) => failureOf(read(url, request));
-
-beforeAll(async () => {
-  server = await startHttpServer();
-});
-afterAll(() => server.close());
-beforeEach(() => {
-  server.setFaults({});
-  server.resetCounters();
-});
+const { server, fresh, read, readError } = useHttpServer();
 
 describe('bodies (FAULTS HTTP-12, HTTP-13, NET-01, NET-05)', () => {
   it('ends a chunked body on its last chunk, with the length unknown', async () => {
     const url = await fresh(makeContent(50_000, 9));
-    server.setFaults({ chunked: true });
+    server().setFaults({ chunked: true });
     const response = await read(url, { start: 0 });
     expect(response).toMatchObject({ start: 0, end: undefined, total: undefined });
     expect(response.bytes.equals(makeContent(50_000, 9))).toBe(true);
@@ -37,7 +16,7 @@ describe('bodies (FAULTS HTTP-12, HTTP-13, NET-01, NET-05)', () => {
 
   it('makes a chunked body without its last chunk PARTIAL', async () => {
     const url = await fresh(makeContent(50_000, 9));
-    server.setFaults({ chunked: true, dropAfterBytes: 20_000 });
+    server().setFaults({ chunked: true, dropAfterBytes: 20_000 });
     expect((await readError(url, { start: 0 })).code).toBe(ErrorCode.PARTIAL);
   });
 
@@ -53,9 +32,9 @@ describe('bodies (FAULTS HTTP-12, HTTP-13, NET-01, NET-05)', () => {
     async (cut) => {
       const whole = makeContent(100_000, 4);
       const url = await fresh(whole);
-      server.setFaults({ dropAfterBytes: cut });
+      server().setFaults({ dropAfterBytes: cut });
       const received: Uint8Array[] = [];
-      const error = await withRemote(server.adapter, url, async (remote) => {
+      const error = await withRemote(server().adapter, url, async (remote) => {
         const response = await remote.read({ start: 0, signal: new AbortController().signal });
         try {
           for await (const chunk of response.body) received.push(chunk);
@@ -73,13 +52,13 @@ describe('bodies (FAULTS HTTP-12, HTTP-13, NET-01, NET-05)', () => {
   it('never hands out bytes past the declared span', async () => {
     const url = await fresh();
     const chunked = '14\r\nabcdefghijklmnopqrst\r\n0\r\n\r\n';
-    server.setFaults(
+    server().setFaults(
       rawForGet(
         `HTTP/1.1 206 Partial Content\r\nContent-Range: bytes 40-49/100\r\nTransfer-Encoding: chunked\r\n\r\n${chunked}`,
       ),
     );
     const received: Uint8Array[] = [];
-    const error = await withRemote(server.adapter, url, async (remote) => {
+    const error = await withRemote(server().adapter, url, async (remote) => {
       const response = await remote.read({ start: 40, signal: new AbortController().signal });
       try {
         for await (const chunk of response.body) received.push(chunk);
@@ -94,13 +73,13 @@ describe('bodies (FAULTS HTTP-12, HTTP-13, NET-01, NET-05)', () => {
 
   it('stops at Content-Length when more follows', async () => {
     const url = await fresh();
-    server.setFaults(rawForGet(rawResponse('200 OK', ['Content-Length: 3'], 'abcdefgh')));
+    server().setFaults(rawForGet(rawResponse('200 OK', ['Content-Length: 3'], 'abcdefgh')));
     expect((await read(url, { start: 0 })).bytes.toString()).toBe('abc');
   });
 
   it('ends an HTTP/1.0 body without a length at the close, with the total unknown (HTTP-02)', async () => {
     const url = await fresh();
-    server.setFaults(rawForGet('HTTP/1.0 200 OK\r\n\r\nabcdef'));
+    server().setFaults(rawForGet('HTTP/1.0 200 OK\r\n\r\nabcdef'));
     const response = await read(url, { start: 40 });
     expect(response).toMatchObject({ start: 0, end: undefined, total: undefined });
     expect(response.bytes.toString()).toBe('abcdef');
@@ -108,7 +87,7 @@ describe('bodies (FAULTS HTTP-12, HTTP-13, NET-01, NET-05)', () => {
 
   it('makes a close-delimited 206 shorter than its span PARTIAL', async () => {
     const url = await fresh();
-    server.setFaults(
+    server().setFaults(
       rawForGet(rawResponse('206 Partial Content', ['Content-Range: bytes 40-99/100'], 'short')),
     );
     expect((await readError(url, { start: 40 })).code).toBe(ErrorCode.PARTIAL);
@@ -118,10 +97,10 @@ describe('bodies (FAULTS HTTP-12, HTTP-13, NET-01, NET-05)', () => {
 describe('abort', () => {
   it('ends a stalled body promptly with ABORTED, or with the signal’s own RegetError', async () => {
     const url = await fresh(makeContent(200_000, 2));
-    server.setFaults({ stallAfterBytes: 1000 });
+    server().setFaults({ stallAfterBytes: 1000 });
     for (const reason of [undefined, new RegetError(ErrorCode.TIMEOUT, 'No data for 1 s.')]) {
       const controller = new AbortController();
-      const error = await withRemote(server.adapter, url, async (remote) => {
+      const error = await withRemote(server().adapter, url, async (remote) => {
         const response = await remote.read({ start: 0, signal: controller.signal });
         try {
           for await (const _ of response.body) controller.abort(reason);
@@ -136,16 +115,16 @@ describe('abort', () => {
 
   it('closes the connection on abort, without waiting for the remote to be closed', async () => {
     const url = await fresh(makeContent(200_000, 2));
-    await server.whenConnectionsClosed();
-    server.setFaults({ stallAfterBytes: 1000 });
+    await server().whenConnectionsClosed();
+    server().setFaults({ stallAfterBytes: 1000 });
     const controller = new AbortController();
-    await withRemote(server.adapter, url, async (remote) => {
+    await withRemote(server().adapter, url, async (remote) => {
       const response = await remote.read({ start: 0, signal: controller.signal });
       const iterator = response.body[Symbol.asyncIterator]();
       await iterator.next();
-      expect(server.openConnections()).toBe(1);
+      expect(server().openConnections()).toBe(1);
       controller.abort();
-      await server.whenConnectionsClosed();
+      await server().whenConnectionsClosed();
       await expect(iterator.next()).rejects.toMatchObject({ code: ErrorCode.ABORTED });
     });
   }, 5_000);

@@ -1,33 +1,11 @@
-import { ErrorCode, type ReadRequest } from '@reget/core';
-import {
-  collectBody,
-  failureOf,
-  type HttpTestServer,
-  makeContent,
-  rawForGet,
-  rawResponse,
-  readBytes,
-  startHttpServer,
-  withRemote,
-} from '@reget/testkit';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { ErrorCode } from '@reget/core';
+import { collectBody, makeContent, rawForGet, rawResponse, withRemote } from '@reget/testkit';
+import { describe, expect, it } from 'vitest';
+import { useHttpServer } from '../test/http-fixture.js';
 
-let server: HttpTestServer;
-const content = makeContent(100, 5);
-const fresh = (body: Uint8Array = content) => server.putFresh(body);
-const read = (url: string, request: Partial<ReadRequest> = {}) => readBytes(server.adapter, url, request);
-const readError = (url: string, request: Partial<ReadRequest> = {}) => failureOf(read(url, request));
+const { server, content, fresh, read, readError } = useHttpServer();
 const statOf = (url: string) =>
-  withRemote(server.adapter, url, (remote) => remote.stat(new AbortController().signal));
-
-beforeAll(async () => {
-  server = await startHttpServer();
-});
-afterAll(() => server.close());
-beforeEach(() => {
-  server.setFaults({});
-  server.resetCounters();
-});
+  withRemote(server().adapter, url, (remote) => remote.stat(new AbortController().signal));
 
 describe('honoured ranges (FAULTS HTTP-01)', () => {
   it('asks bytes=40- with identity and a strong If-Range, and reports the 206', async () => {
@@ -36,7 +14,7 @@ describe('honoured ranges (FAULTS HTTP-01)', () => {
     const response = await read(url, { start: 40, validator });
     expect(response).toMatchObject({ start: 40, end: 100, total: 100, validator });
     expect(response.bytes.equals(content.subarray(40))).toBe(true);
-    const request = server.requests.at(-1);
+    const request = server().requests.at(-1);
     expect(request?.headers.range).toBe('bytes=40-');
     expect(request?.headers['accept-encoding']).toBe('identity');
     expect(request?.headers['if-range']).toBe(validator?.value.replace(/^etag:/, ''));
@@ -45,17 +23,17 @@ describe('honoured ranges (FAULTS HTTP-01)', () => {
   it('asks a closed range for an end, and no Range at all from 0 to the end', async () => {
     const url = await fresh();
     const middle = await read(url, { start: 10, end: 20 });
-    expect(server.requests.at(-1)?.headers.range).toBe('bytes=10-19');
+    expect(server().requests.at(-1)?.headers.range).toBe('bytes=10-19');
     expect(middle).toMatchObject({ start: 10, end: 20, total: 100 });
     expect(middle.bytes.equals(content.subarray(10, 20))).toBe(true);
     const whole = await read(url, { start: 0 });
-    expect(server.requests.at(-1)?.headers.range).toBeUndefined();
+    expect(server().requests.at(-1)?.headers.range).toBeUndefined();
     expect(whole).toMatchObject({ start: 0, end: 100, total: 100 });
   });
 
   it('accepts the range unit in any case', async () => {
     const url = await fresh();
-    server.setFaults(
+    server().setFaults(
       rawForGet(
         rawResponse(
           '206 Partial Content',
@@ -70,7 +48,7 @@ describe('honoured ranges (FAULTS HTTP-01)', () => {
   it('serves two reads of one remote at once (segments)', async () => {
     const url = await fresh(makeContent(300_000, 8));
     const whole = makeContent(300_000, 8);
-    await withRemote(server.adapter, url, async (remote) => {
+    await withRemote(server().adapter, url, async (remote) => {
       const signal = new AbortController().signal;
       const [a, b] = await Promise.all([
         remote.read({ start: 0, end: 150_000, signal }),
@@ -85,7 +63,7 @@ describe('honoured ranges (FAULTS HTTP-01)', () => {
 describe('answers that are not the asked range', () => {
   it('reports a 200 as the whole file from 0 (HTTP-02)', async () => {
     const url = await fresh();
-    server.setFaults({ ignoreRange: true });
+    server().setFaults({ ignoreRange: true });
     const response = await read(url, { start: 40 });
     expect(response).toMatchObject({ start: 0, end: 100, total: 100 });
     expect(response.bytes.equals(content)).toBe(true);
@@ -93,7 +71,7 @@ describe('answers that are not the asked range', () => {
 
   it('ignores a Content-Range on a 200 (HTTP-02)', async () => {
     const url = await fresh();
-    server.setFaults(
+    server().setFaults(
       rawForGet(rawResponse('200 OK', ['Content-Range: bytes 40-99/100', 'Content-Length: 100'], content)),
     );
     expect(await read(url, { start: 40 })).toMatchObject({ start: 0, end: 100, total: 100 });
@@ -105,29 +83,29 @@ describe('answers that are not the asked range', () => {
     expect(complete).toMatchObject({ isUnsatisfiable: true, total: 100 });
     expect(complete.bytes.length).toBe(0);
     expect((await read(url, { start: 168 })).total).toBe(100);
-    server.setFaults({ unsatisfiableWithoutTotal: true });
+    server().setFaults({ unsatisfiableWithoutTotal: true });
     expect(await read(url, { start: 100 })).toMatchObject({ isUnsatisfiable: true, total: undefined });
   });
 
   it('reports a shifted 206 where it really starts (HTTP-05)', async () => {
     const url = await fresh();
-    server.setFaults({ shiftRangeBy: -8 });
+    server().setFaults({ shiftRangeBy: -8 });
     const earlier = await read(url, { start: 40 });
     expect(earlier).toMatchObject({ start: 32, end: 100, total: 100 });
     expect(earlier.bytes.equals(content.subarray(32))).toBe(true);
-    server.setFaults({ shiftRangeBy: 8 });
+    server().setFaults({ shiftRangeBy: 8 });
     expect(await read(url, { start: 40 })).toMatchObject({ start: 48, end: 100 });
   });
 
   it('reports a whole-file 206 and an honest short slice as they are (HTTP-07)', async () => {
     const url = await fresh();
-    server.setFaults(
+    server().setFaults(
       rawForGet(
         rawResponse('206 Partial Content', ['Content-Range: bytes 0-99/100', 'Content-Length: 100'], content),
       ),
     );
     expect(await read(url, { start: 40 })).toMatchObject({ start: 0, end: 100, total: 100 });
-    server.setFaults(
+    server().setFaults(
       rawForGet(
         rawResponse(
           '206 Partial Content',
@@ -145,11 +123,11 @@ describe('answers that are not the asked range', () => {
     const url = await fresh();
     const path = new URL(url).pathname;
     const old = (await statOf(url)).validator;
-    await server.putFile(path, makeContent(100, 6));
+    await server().putFile(path, makeContent(100, 6));
     const restarted = await read(url, { start: 40, validator: old });
     expect(restarted.start).toBe(0);
     expect(restarted.validator?.value).not.toBe(old?.value);
-    server.setFaults({ ignoreIfRange: true });
+    server().setFaults({ ignoreIfRange: true });
     const ignored = await read(url, { start: 40, validator: old });
     expect(ignored.start).toBe(40);
     expect(ignored.validator?.value).not.toBe(old?.value);
@@ -178,7 +156,7 @@ describe('unusable answers are PROTOCOL (FAULTS HTTP-06, HTTP-08, HTTP-09, SEC-0
     ],
   ])('a 206 with %s', async (_, headers) => {
     const url = await fresh();
-    server.setFaults(rawForGet(rawResponse('206 Partial Content', headers, body)));
+    server().setFaults(rawForGet(rawResponse('206 Partial Content', headers, body)));
     expect((await readError(url, { start: 40 })).code).toBe(ErrorCode.PROTOCOL);
   });
 
@@ -186,20 +164,20 @@ describe('unusable answers are PROTOCOL (FAULTS HTTP-06, HTTP-08, HTTP-09, SEC-0
     'a Content-Length of %s',
     async (length) => {
       const url = await fresh();
-      server.setFaults(rawForGet(rawResponse('200 OK', [`Content-Length: ${length}`], 'abcdef')));
+      server().setFaults(rawForGet(rawResponse('200 OK', [`Content-Length: ${length}`], 'abcdef')));
       expect((await readError(url, { start: 0 })).code).toBe(ErrorCode.PROTOCOL);
     },
   );
 
   it('a gzip range from a server that codes anyway; identity is asked and kept otherwise (HTTP-09)', async () => {
     const url = await fresh();
-    server.setFaults({ gzip: 'when-asked' });
+    server().setFaults({ gzip: 'when-asked' });
     const plain = await read(url, { start: 40 });
     expect(plain.bytes.equals(content.subarray(40))).toBe(true);
-    server.setFaults({ gzip: 'always' });
+    server().setFaults({ gzip: 'always' });
     // Refused as a range (core restarts from zero, or fails when restart is refused), never appended.
     expect((await readError(url, { start: 40 })).code).toBe(ErrorCode.RANGE_NOT_SUPPORTED);
-    server.setFaults(
+    server().setFaults(
       rawForGet(
         rawResponse(
           '206 Partial Content',
@@ -213,7 +191,7 @@ describe('unusable answers are PROTOCOL (FAULTS HTTP-06, HTTP-08, HTTP-09, SEC-0
 
   it('never decodes a coded 200: the bytes are what was sent (SEC-09)', async () => {
     const url = await fresh();
-    server.setFaults({ gzip: 'always' });
+    server().setFaults({ gzip: 'always' });
     const coded = await read(url, { start: 0 });
     expect(coded.bytes.subarray(0, 2).toString('hex')).toBe('1f8b');
     expect(coded.total).toBe(coded.bytes.length);

@@ -1,21 +1,8 @@
-import { ErrorCode, type ReadRequest } from '@reget/core';
-import { failureOf, type HttpTestServer, makeContent, readBytes, startHttpServer } from '@reget/testkit';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { ErrorCode } from '@reget/core';
+import { describe, expect, it } from 'vitest';
+import { useHttpServer } from '../test/http-fixture.js';
 
-let server: HttpTestServer;
-const content = makeContent(100, 5);
-const fresh = (body: Uint8Array = content) => server.putFresh(body);
-const read = (url: string, request: Partial<ReadRequest> = {}) => readBytes(server.adapter, url, request);
-const readError = (url: string, request: Partial<ReadRequest> = {}) => failureOf(read(url, request));
-
-beforeAll(async () => {
-  server = await startHttpServer();
-});
-afterAll(() => server.close());
-beforeEach(() => {
-  server.setFaults({});
-  server.resetCounters();
-});
+const { server, content, fresh, read, readError } = useHttpServer();
 
 describe('error answers (FAULTS NET-06)', () => {
   it.each([
@@ -33,7 +20,7 @@ describe('error answers (FAULTS NET-06)', () => {
     [418, ErrorCode.PROTOCOL, false],
   ])('classifies %i', async (status, code, retryable) => {
     const url = await fresh();
-    server.setFaults({ errorPage: { status } });
+    server().setFaults({ errorPage: { status } });
     const error = await readError(url, { start: 40 });
     expect(error.code).toBe(code);
     expect(error.retryable).toBe(retryable);
@@ -41,9 +28,11 @@ describe('error answers (FAULTS NET-06)', () => {
 
   it('passes Retry-After on, in seconds or as a date', async () => {
     const url = await fresh();
-    server.setFaults({ errorPage: { status: 500, retryAfter: '7' } });
+    server().setFaults({ errorPage: { status: 500, retryAfter: '7' } });
     expect((await readError(url, { start: 40 })).retryAfterMs).toBe(7000);
-    server.setFaults({ errorPage: { status: 503, retryAfter: new Date(Date.now() + 60_000).toUTCString() } });
+    server().setFaults({
+      errorPage: { status: 503, retryAfter: new Date(Date.now() + 60_000).toUTCString() },
+    });
     const delay = (await readError(url, { start: 40 })).retryAfterMs ?? 0;
     expect(delay).toBeGreaterThan(55_000);
     expect(delay).toBeLessThanOrEqual(60_000);
@@ -51,7 +40,7 @@ describe('error answers (FAULTS NET-06)', () => {
 
   it('reports a 200 of junk as what it is, for core to refuse', async () => {
     const url = await fresh();
-    server.setFaults({ errorPage: { status: 200, body: 'X'.repeat(30), times: 1 } });
+    server().setFaults({ errorPage: { status: 200, body: 'X'.repeat(30), times: 1 } });
     const junk = await read(url, { start: 40 });
     expect(junk).toMatchObject({ start: 0, total: 30 });
     expect((await read(url, { start: 40 })).bytes.equals(content.subarray(40))).toBe(true);

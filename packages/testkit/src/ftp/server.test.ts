@@ -1,4 +1,3 @@
-import { createServer } from 'node:net';
 import { PassThrough } from 'node:stream';
 import { Client } from 'basic-ftp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -64,19 +63,3 @@ for (const security of ['none', 'explicit', 'implicit'] satisfies FtpServerSecur
     });
   });
 }
-
-describe('embedded FTP server: port option', () => {
-  it('listens on the given port, and rejects (not crashes) when it is taken', async () => {
-    const probe = createServer();
-    await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-    const { port } = probe.address() as { port: number };
-    await new Promise((resolve) => probe.close(resolve));
-    const server = await startFtpServer({ port });
-    try {
-      expect(server.port).toBe(port);
-      await expect(startFtpServer({ port })).rejects.toMatchObject({ code: 'EADDRINUSE' });
-    } finally {
-      await server.close();
-    }
-  });
-});
