@@ -60,7 +60,7 @@ function apply(session: DownloadSession, decision: Decision, stat: RemoteStat, l
 /** How many connections this attempt may use, and why fewer than asked when so. */
 function connectionsFor(session: DownloadSession, settings: AttemptSettings, stat: RemoteStat) {
   if (settings.connections <= 1) return { used: 1, reason: undefined };
-  if (session.isRangeIgnored) return { used: 1, reason: 'the server answered a range with the whole file' };
+  if (session.singleConnectionReason) return { used: 1, reason: session.singleConnectionReason };
   if (!settings.adapter.capabilities.segments)
     return { used: 1, reason: `the ${settings.adapter.name} adapter cannot` };
   if (stat.acceptsRanges === false) return { used: 1, reason: 'the server does not serve ranges' };

@@ -72,9 +72,10 @@ export interface ReadResponse {
   /**
    * The bytes, in order from `start`. It must end normally only when the protocol's framing says the
    * response is complete (Content-Length reached, FTP 226, SFTP EOF or `end`); an early end must
-   * raise a RegetError (PARTIAL). A body that raises PROTOCOL mid-way (an FTP server that ignored REST)
-   * voids every byte it delivered: core rolls them back. Breaking out of iteration or aborting the
-   * signal releases it.
+   * raise a RegetError (PARTIAL). A body that raises PROTOCOL mid-way voids every byte it delivered:
+   * core rolls them back. RANGE_NOT_SUPPORTED mid-way (an FTP server that ignored REST, found by
+   * counting) voids them too, and core goes on from zero with one connection. Breaking out of
+   * iteration or aborting the signal releases it.
    */
   readonly body: AsyncIterable<Uint8Array>;
 }

@@ -31,8 +31,8 @@ export class DownloadSession {
   isSegmented = false;
   /** An answer of the current attempt passed its checks: its version is the one being written. */
   hasAcceptedAnswer = false;
-  /** The server answered a range with the whole file: use one connection from now on. */
-  isRangeIgnored = false;
+  /** Why this download uses one connection from now on (a range ignored or refused), if it must. */
+  singleConnectionReason: string | undefined;
   /** Bytes written by the current attempt, voided together if the attempt's answers prove unusable. */
   readonly attemptWritten = new ByteRanges();
   /** Bytes received from the network in this call. */

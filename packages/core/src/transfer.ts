@@ -63,7 +63,7 @@ export async function pump(
         next = await abortable(iterator.next(), plan.signal);
       } catch (error) {
         // An adapter that finds the answer unusable mid-body (FTP's ignored REST) voids what it delivered.
-        if (isRegetError(error, ErrorCode.PROTOCOL)) {
+        if (isRegetError(error, ErrorCode.PROTOCOL) || isRegetError(error, ErrorCode.RANGE_NOT_SUPPORTED)) {
           await buffer.drain();
           await session.rollback(firstWrite, position);
         }

@@ -58,7 +58,7 @@ function check(
   if (response.start < request.start) {
     if (response.start === 0) {
       // The whole file where a range was asked: from now on this download uses one connection.
-      session.isRangeIgnored = true;
+      session.singleConnectionReason = 'the server answered a range with the whole file';
       throw new RestartNeeded('server ignored range');
     }
     if (!session.ranges.covers(response.start, writeFrom)) throw new RegetError(ErrorCode.PROTOCOL, mismatch);
@@ -99,6 +99,18 @@ function unsatisfiable(
 }
 
 /**
+ * FTP's refused or ignored REST (RANGE_NOT_SUPPORTED from `read` or mid-body): the server can only
+ * send from zero, which is a restart with one connection, not a failure. Anything else is rethrown.
+ */
+function rangeFailure(session: DownloadSession, start: number, error: unknown): never {
+  if (start > 0 && isRegetError(error, ErrorCode.RANGE_NOT_SUPPORTED)) {
+    session.singleConnectionReason = 'the server does not serve ranges';
+    throw new RestartNeeded('ranges not supported');
+  }
+  throw error;
+}
+
+/**
  * Fetches one assignment until its (possibly shrinking) end: one read, or several when the server
  * sends honest short slices. Bytes before the assignment that must be verified are re-read first.
  */
@@ -125,12 +137,8 @@ async function fetchAssignment(
       validator: session.validator,
       signal,
     };
-    const response = await abortable(context.remote.read(request), signal).catch((error: unknown) => {
-      // FTP's refused REST: the server can only send from zero, which is a restart, not a failure.
-      if (start > 0 && isRegetError(error, ErrorCode.RANGE_NOT_SUPPORTED))
-        throw new RestartNeeded('ranges not supported');
-      throw error;
-    });
+    const onRangeFailure = (error: unknown) => rangeFailure(session, start, error);
+    const response = await abortable(context.remote.read(request), signal).catch(onRangeFailure);
     watchdog.touch();
     if (response.isUnsatisfiable) {
       unsatisfiable(session, request, response, context.stat);
@@ -148,7 +156,7 @@ async function fetchAssignment(
       watchdog,
       rateLimiter: context.rateLimiter,
       lowSpeed: context.lowSpeed,
-    });
+    }).catch(onRangeFailure);
     checkedUpTo = result.end;
     isChecked ||= result.end >= from;
     // Unknown size, and an answer that declared no end of its own (a 200, an FTP RETR, SFTP to EOF):

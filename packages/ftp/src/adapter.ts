@@ -46,10 +46,9 @@ export function createFtpAdapter(options: FtpAdapterOptions = {}): Adapter {
   return {
     name: 'ftp',
     schemes: ['ftp', 'ftps', 'ftpes'],
-    // No segmented downloads: a server that accepts REST but sends from byte 0 is caught only by
-    // counting bytes to the end of the file, and a segment that stops early never gets there. The
-    // adapter still serves concurrent reads; core just does not split FTP downloads.
-    capabilities: { ranges: true, segments: false },
+    // Segments: a control and a data connection each. A segment that stops before the end of the
+    // file cannot count bytes to catch an ignored REST, so its first bytes are checked (head-check.ts).
+    capabilities: { ranges: true, segments: true },
     async open(url: URL, context: OpenContext): Promise<Remote> {
       const location = parseFtpLocation(url, requireTls);
       return FtpRemote.open(location, settings, context.signal, context.connectTimeoutMs);

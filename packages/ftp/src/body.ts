@@ -122,7 +122,7 @@ export class TransferBody {
       callback();
       this.fail(
         new RegetError(
-          ErrorCode.PROTOCOL,
+          ErrorCode.RANGE_NOT_SUPPORTED,
           'The FTP server sent more bytes than remain after the offset: it ignored REST.',
         ),
       );

@@ -162,12 +162,35 @@ describe('read', () => {
     expect(server.bytesSent()).toBe(0);
   });
 
-  it('fails PROTOCOL when the server accepts REST but sends from byte 0 (FTP-05)', async () => {
+  it('fails RANGE_NOT_SUPPORTED when the server accepts REST but sends from byte 0 (FTP-05)', async () => {
     server.setFaults({ ignoreRange: true });
     const { remote } = await openFile();
     const { bytes, error } = await drain(await remote.read({ start: 100_000, signal }));
-    expect(error?.code).toBe(ErrorCode.PROTOCOL);
+    expect(error?.code).toBe(ErrorCode.RANGE_NOT_SUPPORTED);
     expect(bytes.length).toBeLessThanOrEqual(size - 100_000);
+  });
+
+  it('catches an ignored REST on a read that stops early, before yielding a byte (FTP-05, segments)', async () => {
+    server.setFaults({ ignoreRange: true });
+    const { remote } = await openFile();
+    const error = await remote.read({ start: 100_000, end: 200_000, signal }).then(
+      () => undefined,
+      (caught: RegetError) => caught,
+    );
+    expect(error?.code).toBe(ErrorCode.RANGE_NOT_SUPPORTED);
+    expect(error?.message).toMatch(/REST 100000/);
+  });
+
+  it('checks a read that stops early against the file head once per remote, then streams it whole', async () => {
+    const { remote } = await openFile();
+    const first = await drain(await remote.read({ start: 100_000, end: 200_000, signal }));
+    const second = await drain(await remote.read({ start: 200_000, end: 250_000, signal }));
+    expect(Buffer.compare(first.bytes, content.subarray(100_000, 200_000))).toBe(0);
+    expect(Buffer.compare(second.bytes, content.subarray(200_000, 250_000))).toBe(0);
+    // One RETR without REST for the head, one REST + RETR per read.
+    const retrievals = server.commands().filter((command) => command.startsWith('RETR')).length;
+    const restarts = server.commands().filter((command) => command.startsWith('REST')).length;
+    expect([retrievals, restarts]).toEqual([3, 2]);
   });
 
   it('reads the file without SIZE, judging the end by the 226 reply (FTP-03)', async () => {

@@ -10,6 +10,7 @@ import {
 import { type BodySettlement, TransferBody } from './body.js';
 import { classifyFtpError, classifyReply } from './classify.js';
 import { abortedError, type ConnectSettings, connectFtp, type FtpConnection } from './connection.js';
+import { checkedAgainstHead, collect, headCheckBytes } from './head-check.js';
 import type { FtpLocation } from './location.js';
 import { mdtmValidator, parseMdtmReply, parseSizeReply } from './replies.js';
 import { startRetrieve } from './retrieve.js';
@@ -31,6 +32,9 @@ export class FtpRemote implements Remote {
   readonly #connectTimeoutMs: number;
   readonly #idle: FtpConnection[] = [];
   readonly #open = new Set<FtpConnection>();
+  /** Ends what this remote started for all its reads (the head read) when it closes. */
+  readonly #lifetime = new AbortController();
+  #head: Promise<Uint8Array> | undefined;
   #isClosed = false;
 
   private constructor(location: FtpLocation, settings: ConnectSettings, connectTimeoutMs: number) {
@@ -72,7 +76,9 @@ export class FtpRemote implements Remote {
   /**
    * SIZE and MDTM again (a read reports what the server says now), then REST + RETR. A start at or
    * past SIZE sends neither (FAULTS FTP-01, FTP-02); a refused REST throws RANGE_NOT_SUPPORTED
-   * before any RETR (FTP-04); the body checks the byte count against SIZE (FTP-05, FTP-06).
+   * before any RETR (FTP-04); the body checks the byte count against SIZE (FTP-05, FTP-06). A read
+   * that stops before the end of the file (a segment) never reaches that count, so its first bytes
+   * are compared with the file's first bytes instead: equal means REST was ignored (FTP-05).
    */
   async read(request: ReadRequest): Promise<ReadResponse> {
     const { start, end, signal } = request;
@@ -101,16 +107,47 @@ export class FtpRemote implements Remote {
     }
     const stop = size === undefined ? end : Math.min(end ?? size, size);
     const expected = size === undefined ? undefined : size - start;
+    const isCountedToEnd = stop === undefined || (expected !== undefined && stop - start >= expected);
+    let head: Uint8Array | undefined;
+    if (start > 0 && !isCountedToEnd) {
+      try {
+        head = await this.#fileHead(signal);
+      } catch (error) {
+        this.#release(connection, 'reusable');
+        throw error;
+      }
+    }
     const body = new TransferBody(
       { wanted: stop === undefined ? undefined : stop - start, expected },
       (settlement) => this.#release(connection, settlement),
     );
     await startRetrieve(connection, this.#location, start, body, signal);
-    return { start, end: stop, total: size, validator, body };
+    if (head === undefined || stop === undefined) return { start, end: stop, total: size, validator, body };
+    const checked = await checkedAgainstHead(body, head, start, stop - start, this.#location.host);
+    return { start, end: stop, total: size, validator, body: checked };
+  }
+
+  /**
+   * The file's first bytes, read once per remote with a RETR that has no REST (so they cannot be
+   * wrong the way a ranged answer can). Each caller waits with its own signal; a failed read is
+   * forgotten so that the next caller tries again.
+   */
+  async #fileHead(signal: AbortSignal): Promise<Uint8Array> {
+    if (this.#head === undefined) {
+      const reading = this.read({ start: 0, end: headCheckBytes, signal: this.#lifetime.signal }).then(
+        (response) => collect(response.body, headCheckBytes),
+      );
+      this.#head = reading;
+      reading.catch(() => {
+        if (this.#head === reading) this.#head = undefined;
+      });
+    }
+    return waitFor(this.#head, signal);
   }
 
   async close(): Promise<void> {
     this.#isClosed = true;
+    this.#lifetime.abort(new RegetError(ErrorCode.ABORTED, 'The FTP remote was closed.'));
     for (const connection of this.#open) connection.client.close();
     this.#open.clear();
     this.#idle.length = 0;
@@ -176,3 +213,13 @@ export class FtpRemote implements Remote {
 }
 
 async function* emptyBody(): AsyncGenerator<Uint8Array> {}
+
+/** `promise`, or the abort of `signal` if that comes first (the promise goes on for others). */
+function waitFor<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(abortedError(signal.reason));
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(abortedError(signal.reason));
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.finally(() => signal.removeEventListener('abort', onAbort)).then(resolve, reject);
+  });
+}

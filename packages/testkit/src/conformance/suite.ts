@@ -290,6 +290,31 @@ export function runConformanceSuite(target: ConformanceTarget): void {
         expect(sha256(await readFile(destination))).toBe(sha256(replacement));
         expect(result.restarts).toBe(1);
       });
+
+      // A server that cannot start at an offset, detected on whichever segment asks first: the
+      // file is still right, and the download says that it went on with one connection.
+      const fallbacks = [
+        ['answers every range with the whole file', { ignoreRange: true }, target.capabilities.ignoreRange],
+        ['refuses to start at an offset', { refuseRange: true }, target.capabilities.refuseRange],
+      ] as const;
+      for (const [what, faults, isProvoked] of fallbacks) {
+        if (!isProvoked) continue;
+        it(`falls back to one connection, byte-identical, when the server ${what}`, async () => {
+          const { path, destination } = await setup();
+          server.setFaults(faults);
+          const result = await download(segmented(path, destination));
+          expect(sha256(await readFile(destination))).toBe(sha256(content));
+          const plans = events.filter((event) => event.type === 'segments');
+          expect(plans.at(-1)).toMatchObject({ requested: 4, used: 1, reason: expect.any(String) });
+          // Found before a segment started (the probe said so), or by one: then one restart from zero.
+          expect(result.restarts).toBeLessThanOrEqual(1);
+          if (result.restarts === 1) {
+            expect(events.find((event) => event.type === 'restart')).toMatchObject({
+              reason: expect.stringMatching(/range/),
+            });
+          }
+        });
+      }
     });
 
     const notRun: string[] = [];
