@@ -1,4 +1,4 @@
-import { RegetError } from '@reget/core';
+import { ErrorCode, RegetError } from '@reget/core';
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import {
   collectHeader,
@@ -16,6 +16,7 @@ export interface DownloadFlags {
   readonly inputFile?: string;
   readonly jobs: number;
   readonly connections?: number;
+  readonly maxPerHost?: number;
   readonly retries?: number;
   /** Connect and idle timeout, in milliseconds. */
   readonly timeout?: number;
@@ -54,8 +55,13 @@ export function addDownloadOptions(command: Command): Command {
     .option('-i, --input-file <file>', 'read URLs from <file>, one per line ("-" for standard input)')
     .option('-j, --jobs <n>', 'download <n> files at once', valueParser(jobs), defaultJobs)
     .option(
-      '--connections <n>',
+      '-c, --connections <n>',
       'parallel connections per file, on servers that serve ranges (default: 1)',
+      valueParser(connections),
+    )
+    .option(
+      '--max-per-host <n>',
+      'the most --connections allowed to one server; raise it deliberately (default: 16)',
       valueParser(connections),
     )
     .option(
@@ -80,7 +86,7 @@ export function addDownloadOptions(command: Command): Command {
         'continue',
       ),
     )
-    .addOption(new Option('-c, --continue', 'treat an existing file as a partial download and resume it'))
+    .addOption(new Option('--continue', 'treat an existing file as a partial download and resume it'))
     .option(
       '--limit-rate <rate>',
       'cap each download at <rate> bytes/s (K, M, G suffixes; 0: no limit)',
@@ -119,7 +125,14 @@ function jobs(text: string): number {
 }
 
 function connections(text: string): number {
-  return parseInteger(text, 1, 16);
+  // wget and aria2 users type `-c` to resume: a URL after it gets a pointer, not just "not a number".
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(text.trim())) {
+    throw new RegetError(
+      ErrorCode.BAD_INPUT,
+      `-c is --connections here and takes a number, not "${text}"; reget resumes by itself when run again (--continue resumes a file at its final name).`,
+    );
+  }
+  return parseInteger(text, 1, 65_535);
 }
 
 function retries(text: string): number {

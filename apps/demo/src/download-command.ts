@@ -194,5 +194,6 @@ function downloadOptions(
     allowRestart: flags.restart !== false,
     ifExists: flags.overwrite ? 'overwrite' : flags.continue ? 'continue' : 'error',
     connections: flags.connections,
+    maxConnectionsPerHost: flags.maxPerHost,
   };
 }

@@ -57,6 +57,13 @@ export function describeStart(job: Job, event: EventOf<'decision'>): string {
   return `${job.label}: downloading ${job.displayUrl} (${size}).`;
 }
 
+/** A line when a download uses fewer connections than asked for, saying why; undefined otherwise. */
+export function describeSegments(job: Job, event: EventOf<'segments'>): string | undefined {
+  if (event.used >= event.requested) return undefined;
+  const used = event.used === 1 ? 'one connection' : `${event.used} connections`;
+  return `${job.label}: using ${used}, not ${event.requested}: ${event.reason ?? 'the server cannot serve more'}.`;
+}
+
 /** A line saying the bytes on disk were discarded, and why. */
 export function describeRestart(job: Job, event: EventOf<'restart'>): string {
   const discarded = event.discardedBytes > 0 ? `, discarding ${formatBytes(event.discardedBytes)}` : '';

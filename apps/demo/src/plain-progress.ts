@@ -11,6 +11,7 @@ import {
   describeProgress,
   describeRestart,
   describeRetry,
+  describeSegments,
   describeStart,
   describeSuccess,
 } from './messages.js';
@@ -29,6 +30,7 @@ export class LineReporter implements Reporter {
   readonly #isQuiet: boolean;
   readonly #lastProgressLineAt = new Map<number, number>();
   readonly #progressByJob = new Map<number, JobProgress>();
+  readonly #segmentLines = new Map<number, string>();
 
   constructor(output: ReporterOutput, options: { readonly isQuiet: boolean }) {
     this.output = output;
@@ -85,6 +87,13 @@ export class LineReporter implements Reporter {
         return event.action === 'fresh' ? describeStart(job, event) : describeDecision(job, event);
       case 'restart':
         return describeRestart(job, event);
+      case 'segments': {
+        // Said once per download, not again on every retry.
+        const line = describeSegments(job, event);
+        if (line === undefined || this.#segmentLines.get(job.index) === line) return undefined;
+        this.#segmentLines.set(job.index, line);
+        return line;
+      }
       case 'retry':
         return describeRetry(job, event, this.lastProgress(job));
       default:

@@ -176,7 +176,7 @@ describe('downloads over HTTP, as a user runs them', () => {
     const again = await runCli(['-q', '-d', directory, url]);
     expect(again.code).toBe(3);
     expect(again.stderr).toMatch(/--overwrite/);
-    expect(again.stderr).toContain('-c/--continue');
+    expect(again.stderr).toContain('--continue');
     expect((await runCli(['-q', '--overwrite', '-d', directory, url])).code).toBe(0);
   });
 

@@ -20,10 +20,10 @@ const job: Job = {
 const fingerprint = `SHA256:${'A'.repeat(43)}`;
 
 describe('failure lines say what to do, from the error code (tests assert hint words, not sentences)', () => {
-  it('an existing file: the flags, and that -c checks a finished download', () => {
+  it('an existing file: the flags, and that --continue checks a finished download', () => {
     const line = describeFailure(job, new RegetError(ErrorCode.EXISTS, 'Exists.'));
     expect(line).toContain('--overwrite');
-    expect(line).toContain('-c/--continue');
+    expect(line).toContain('--continue to resume');
     expect(line).toContain('checks it against the remote');
   });
 

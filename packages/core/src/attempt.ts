@@ -25,6 +25,7 @@ export interface AttemptSettings {
   readonly maxRestarts: number;
   readonly lowSpeedLimit: { readonly bytesPerSecond: number; readonly seconds: number } | undefined;
   readonly connections: number;
+  readonly maxConnectionsPerHost: number;
   readonly minSegmentBytes: number;
 }
 
@@ -65,6 +66,9 @@ function connectionsFor(session: DownloadSession, settings: AttemptSettings, sta
     return { used: 1, reason: `the ${settings.adapter.name} adapter cannot` };
   if (stat.acceptsRanges === false) return { used: 1, reason: 'the server does not serve ranges' };
   if (session.total === undefined) return { used: 1, reason: 'the size is unknown' };
+  const most = settings.maxConnectionsPerHost;
+  if (settings.connections > most)
+    return { used: most, reason: `at most ${most} connections per host (maxConnectionsPerHost raises it)` };
   return { used: settings.connections, reason: undefined };
 }
 

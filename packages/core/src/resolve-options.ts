@@ -12,6 +12,7 @@ export interface ResolvedOptions {
   readonly restart: boolean;
   readonly ifExists: ExistingFilePolicy;
   readonly connections: number;
+  readonly maxConnectionsPerHost: number;
   readonly minSegmentBytes: number;
   readonly overlapBytes: number;
   readonly progressIntervalMs: number;
@@ -49,10 +50,8 @@ export function resolveOptions(options: DownloadOptions): ResolvedOptions {
     allowRestart: options.allowRestart ?? true,
     restart: options.restart ?? false,
     ifExists,
-    connections: Math.min(
-      count('connections', options.connections, 1, 1),
-      count('maxConnectionsPerHost', options.maxConnectionsPerHost, 16, 1),
-    ),
+    connections: count('connections', options.connections, 1, 1),
+    maxConnectionsPerHost: count('maxConnectionsPerHost', options.maxConnectionsPerHost, 16, 1),
     minSegmentBytes: count('minSegmentBytes', options.minSegmentBytes, 1 << 20, 1),
     overlapBytes: count('overlapBytes', options.overlapBytes, 65_536),
     progressIntervalMs: count('progressIntervalMs', options.progressIntervalMs, 200),

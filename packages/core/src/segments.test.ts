@@ -83,4 +83,29 @@ describe('segments', () => {
     const segments = events.filter((event) => event.type === 'segments');
     expect(segments.at(-1)).toMatchObject({ used: 1, reason: expect.any(String) });
   });
+
+  it('caps connections at the per-host maximum, says so, and lets the caller raise it', async () => {
+    const server = createMemoryServer();
+    await server.putFile('/f.bin', versionA);
+    const run = async (maxConnectionsPerHost: number | undefined, name: string) => {
+      const events: DownloadEvent[] = [];
+      await download({
+        url: server.url('/f.bin'),
+        destination: join(directory, name),
+        adapters: [server.adapter],
+        connections: 20,
+        maxConnectionsPerHost,
+        minSegmentBytes: 1024,
+        onEvent: (event) => events.push(event),
+      });
+      expect(Buffer.compare(await readFile(join(directory, name)), versionA)).toBe(0);
+      return events.find((event) => event.type === 'segments');
+    };
+    expect(await run(undefined, 'a.bin')).toMatchObject({
+      requested: 20,
+      used: 16,
+      reason: expect.stringMatching(/16 connections per host/),
+    });
+    expect(await run(32, 'b.bin')).toMatchObject({ requested: 20, used: 20, reason: undefined });
+  });
 });
