@@ -29,6 +29,11 @@ export interface RunCliOptions {
   readonly killAtBytes?: number | undefined;
   /** The partial file to watch for `killAtBytes` (`<output>.part`). */
   readonly partial?: string | undefined;
+  /**
+   * What `killAtBytes` counts: the partial's size (default), or the bytes allocated to it, which
+   * for a segmented download's file full of holes is what was really written.
+   */
+  readonly measure?: 'size' | 'allocated' | undefined;
   /** A run taking longer than this is killed and reported as a failure. Default 120 s. */
   readonly timeoutMs?: number | undefined;
 }
@@ -72,7 +77,7 @@ export function runCli(args: readonly string[], options: RunCliOptions = {}): Pr
   const watcher =
     killAtBytes !== undefined && partial !== undefined
       ? setInterval(() => {
-          const size = sizeNow(partial);
+          const size = sizeNow(partial, options.measure ?? 'size');
           if (size !== undefined && size >= killAtBytes && !isKillSent) {
             isKillSent = child.kill('SIGKILL');
           }
@@ -104,9 +109,10 @@ export function runCli(args: readonly string[], options: RunCliOptions = {}): Pr
   });
 }
 
-function sizeNow(path: string): number | undefined {
+function sizeNow(path: string, measure: 'size' | 'allocated'): number | undefined {
   try {
-    return statSync(path).size;
+    const stats = statSync(path);
+    return measure === 'size' ? stats.size : stats.blocks * 512;
   } catch {
     return undefined;
   }
