@@ -1,5 +1,4 @@
 import { ErrorCode, RegetError } from '@reget/core';
-import { isAxiosError } from 'axios';
 
 /** Destroys a request whose TCP connect or TLS handshake took longer than the connect timeout. */
 export class ConnectTimeout extends Error {
@@ -58,6 +57,13 @@ function codesOf(error: unknown): string[] {
   return chain(error)
     .map((item) => (item as { code?: unknown }).code)
     .filter((code): code is string => typeof code === 'string');
+}
+
+// axios.isAxiosError's own test, without loading axios for requests that never go through it.
+function isAxiosError(error: unknown): error is Error & { code?: string; cause?: unknown } {
+  return (
+    typeof error === 'object' && error !== null && (error as { isAxiosError?: unknown }).isAxiosError === true
+  );
 }
 
 /**
