@@ -61,8 +61,8 @@ export function addDownloadOptions(command: Command): Command {
     )
     .option(
       '--max-per-host <n>',
-      'the most --connections allowed to one server; raise it deliberately (default: 16)',
-      valueParser(connections),
+      'the most connections one download opens to its server (default: 16)',
+      valueParser(maxPerHost),
     )
     .option(
       '--retries <n>',
@@ -126,12 +126,16 @@ function jobs(text: string): number {
 
 function connections(text: string): number {
   // wget and aria2 users type `-c` to resume: a URL after it gets a pointer, not just "not a number".
-  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(text.trim())) {
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(text.trim()) || text.startsWith('-')) {
     throw new RegetError(
       ErrorCode.BAD_INPUT,
       `-c is --connections here and takes a number, not "${text}"; reget resumes by itself when run again (--continue resumes a file at its final name).`,
     );
   }
+  return parseInteger(text, 1, 65_535);
+}
+
+function maxPerHost(text: string): number {
   return parseInteger(text, 1, 65_535);
 }
 

@@ -61,7 +61,10 @@ export function describeStart(job: Job, event: EventOf<'decision'>): string {
 export function describeSegments(job: Job, event: EventOf<'segments'>): string | undefined {
   if (event.used >= event.requested) return undefined;
   const used = event.used === 1 ? 'one connection' : `${event.used} connections`;
-  return `${job.label}: using ${used}, not ${event.requested}: ${event.reason ?? 'the server cannot serve more'}.`;
+  const reason = event.reason ?? 'the server cannot serve more';
+  // Core's cap is the library's maxConnectionsPerHost, which this command sets with --max-per-host.
+  const hint = /connections to one host/.test(reason) ? ' (--max-per-host raises it)' : '';
+  return `${job.label}: using ${used}, not ${event.requested}: ${reason}${hint}.`;
 }
 
 /** A line saying the bytes on disk were discarded, and why. */

@@ -81,7 +81,7 @@ describe('bad input: exit 2, one line, no stack trace, before any byte moves', (
     ['a bad rate', ['--limit-rate', '5X', refusedUrl]],
     ['a bad job count', ['-j', '0', refusedUrl]],
     ['a bad connection count', ['--connections', 'many', refusedUrl]],
-    ['-c used as wget\'s --continue, pointing to how reget resumes', ['-c', refusedUrl], 'resumes by itself'],
+    ["-c used as wget's --continue, pointing to how reget resumes", ['-c', refusedUrl], 'resumes by itself'],
     ['a malformed header', ['-H', 'no colon here', refusedUrl]],
     ['--overwrite with --continue', ['--overwrite', '--continue', refusedUrl]],
     ['a missing input file', ['-i', 'no-such-list.txt']],

@@ -68,7 +68,7 @@ function connectionsFor(session: DownloadSession, settings: AttemptSettings, sta
   if (session.total === undefined) return { used: 1, reason: 'the size is unknown' };
   const most = settings.maxConnectionsPerHost;
   if (settings.connections > most)
-    return { used: most, reason: `at most ${most} connections per host (maxConnectionsPerHost raises it)` };
+    return { used: most, reason: `at most ${most} connections to one host by default` };
   return { used: settings.connections, reason: undefined };
 }
 
@@ -139,6 +139,7 @@ export async function runAttempt(
       host,
       rateLimiter: settings.rateLimiter,
       lowSpeed,
+      isSegmented: used > 1,
     };
     const failures = await runWorkers(workerContext, used, controller);
     const isComplete = session.total !== undefined && session.ranges.covers(0, session.total);

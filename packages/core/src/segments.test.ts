@@ -104,7 +104,7 @@ describe('segments', () => {
     expect(await run(undefined, 'a.bin')).toMatchObject({
       requested: 20,
       used: 16,
-      reason: expect.stringMatching(/16 connections per host/),
+      reason: expect.stringMatching(/16 connections to one host/),
     });
     expect(await run(32, 'b.bin')).toMatchObject({ requested: 20, used: 20, reason: undefined });
   });

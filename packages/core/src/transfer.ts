@@ -36,6 +36,18 @@ export interface PumpResult {
   readonly isServerEnd: boolean;
 }
 
+/**
+ * Waits for a body that delivered every byte it declared to end, so that a failure the adapter
+ * raises at its end is heard. Whether it ended: bytes past the end are left unread (FAULTS NET-05).
+ */
+async function finish(iterator: AsyncIterator<Uint8Array>, signal: AbortSignal): Promise<boolean> {
+  for (;;) {
+    const next = await abortable(iterator.next(), signal);
+    if (next.done) return true;
+    if (next.value.length > 0) return false;
+  }
+}
+
 function isSame(a: Uint8Array, b: Uint8Array): boolean {
   return a.length === b.length && Buffer.compare(a, b) === 0;
 }
@@ -56,19 +68,17 @@ export async function pump(
   const iterator = response.body[Symbol.asyncIterator]();
   let isServerEnd = false;
   const buffer = new WriteBuffer(session);
+  // An adapter that finds the answer unusable mid-body (FTP's ignored REST) voids what it delivered.
+  const voidIfUnusable = async (error: unknown) => {
+    if (isRegetError(error, ErrorCode.PROTOCOL) || isRegetError(error, ErrorCode.RANGE_NOT_SUPPORTED)) {
+      await buffer.drain();
+      await session.rollback(firstWrite, position);
+    }
+    throw error;
+  };
   try {
     for (;;) {
-      let next: IteratorResult<Uint8Array>;
-      try {
-        next = await abortable(iterator.next(), plan.signal);
-      } catch (error) {
-        // An adapter that finds the answer unusable mid-body (FTP's ignored REST) voids what it delivered.
-        if (isRegetError(error, ErrorCode.PROTOCOL) || isRegetError(error, ErrorCode.RANGE_NOT_SUPPORTED)) {
-          await buffer.drain();
-          await session.rollback(firstWrite, position);
-        }
-        throw error;
-      }
+      const next = await abortable(iterator.next(), plan.signal).catch(voidIfUnusable);
       if (next.done) {
         isServerEnd = true;
         break;
@@ -104,7 +114,12 @@ export async function pump(
         await plan.rateLimiter?.take(chunk.length, plan.signal);
       }
       const end = plan.stopAt();
-      if (end !== undefined && position >= end) break;
+      if (end !== undefined && position >= end) {
+        // At the response's own end, wait for the body's end too, so the adapter's last word is
+        // heard: FTP counts bytes up to its 226 reply, where too many means REST was ignored.
+        if (end >= limit) isServerEnd = await finish(iterator, plan.signal).catch(voidIfUnusable);
+        break;
+      }
     }
     await buffer.drain();
     // Reading may finish before the writes do; an abort that came meanwhile still wins.

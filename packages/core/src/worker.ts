@@ -26,6 +26,8 @@ export interface WorkerContext {
   readonly host: string;
   readonly rateLimiter: RateLimiter | undefined;
   readonly lowSpeed: LowSpeedGuard | undefined;
+  /** Several connections: another may take over the end of any range, so every read names its end. */
+  readonly isSegmented: boolean;
 }
 
 /** Checks an answer against the request and the bytes on disk (FAULTS HTTP-01..07, CHG-03, CHG-05). */
@@ -104,7 +106,7 @@ function unsatisfiable(
  */
 function rangeFailure(session: DownloadSession, start: number, error: unknown): never {
   if (start > 0 && isRegetError(error, ErrorCode.RANGE_NOT_SUPPORTED)) {
-    session.singleConnectionReason = 'the server does not serve ranges';
+    session.singleConnectionReason = "the server's answer to a range could not be used";
     throw new RestartNeeded('ranges not supported');
   }
   throw error;
@@ -129,7 +131,12 @@ async function fetchAssignment(
     const from = assignment.position;
     const coveredFrom = session.ranges.rangeStartAt(from) ?? from;
     const start = isChecked ? from : (checkedUpTo ?? Math.max(coveredFrom, from - context.overlapBytes));
-    const isToEnd = !Number.isFinite(assignment.end) || assignment.end === session.total;
+    // One connection reads to the end of the file, where the adapter can count bytes (FTP's ignored
+    // REST, FAULTS FTP-05). With several, any read may be cut short when another connection takes
+    // over the end of its range: each names its end, so the adapter checks it as a part (FTP: its
+    // first bytes against the file's head), never trusting a count it may not reach.
+    const isToEnd =
+      !Number.isFinite(assignment.end) || (assignment.end === session.total && !context.isSegmented);
     // The adapter decides whether the validator may become a precondition (If-Range); core checks the answer.
     const request: ReadRequest = {
       start,

@@ -62,7 +62,7 @@ export async function checkedAgainstHead(
     await iterator.return?.();
     throw new RegetError(
       ErrorCode.RANGE_NOT_SUPPORTED,
-      `The FTP server ${host} answered REST ${start} with the start of the file, so it cannot serve parts of it.`,
+      `The FTP server ${host} answered REST ${start} with the file's first bytes: it ignores REST, or the file repeats itself there, and only one connection reading to the end can tell.`,
     );
   }
   return prepend(first, iterator);

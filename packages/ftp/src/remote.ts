@@ -77,8 +77,9 @@ export class FtpRemote implements Remote {
    * SIZE and MDTM again (a read reports what the server says now), then REST + RETR. A start at or
    * past SIZE sends neither (FAULTS FTP-01, FTP-02); a refused REST throws RANGE_NOT_SUPPORTED
    * before any RETR (FTP-04); the body checks the byte count against SIZE (FTP-05, FTP-06). A read
-   * that stops before the end of the file (a segment) never reaches that count, so its first bytes
-   * are compared with the file's first bytes instead: equal means REST was ignored (FTP-05).
+   * with an `end` (a segment: core may also stop it sooner, when another connection takes over the
+   * rest) may never reach that count, so its first bytes are compared with the file's first bytes
+   * instead: equal means REST was ignored, or cannot be told from it (FTP-05).
    */
   async read(request: ReadRequest): Promise<ReadResponse> {
     const { start, end, signal } = request;
@@ -92,6 +93,8 @@ export class FtpRemote implements Remote {
         `Cannot read the byte range ${start}-${end ?? ''} of a file.`,
       );
     }
+    // Before this read takes a connection of its own, so that the head read can use an idle one.
+    const head = start > 0 && end !== undefined ? await this.#fileHead(signal) : undefined;
     const connection = await this.#acquire(signal);
     let facts: FileFacts;
     try {
@@ -107,16 +110,6 @@ export class FtpRemote implements Remote {
     }
     const stop = size === undefined ? end : Math.min(end ?? size, size);
     const expected = size === undefined ? undefined : size - start;
-    const isCountedToEnd = stop === undefined || (expected !== undefined && stop - start >= expected);
-    let head: Uint8Array | undefined;
-    if (start > 0 && !isCountedToEnd) {
-      try {
-        head = await this.#fileHead(signal);
-      } catch (error) {
-        this.#release(connection, 'reusable');
-        throw error;
-      }
-    }
     const body = new TransferBody(
       { wanted: stop === undefined ? undefined : stop - start, expected },
       (settlement) => this.#release(connection, settlement),
