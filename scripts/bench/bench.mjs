@@ -15,7 +15,14 @@ import { chmodSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { cpus, release, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { checksumMatrix, downloadMatrix, resumeMatrix, sha256File, startupTimes } from './matrices.mjs';
+import {
+  checksumMatrix,
+  downloadMatrix,
+  fullGcCounts,
+  resumeMatrix,
+  sha256File,
+  startupTimes,
+} from './matrices.mjs';
 import { hasGnuTime } from './measure.mjs';
 import { markdownReport, summarizeBaselines, summarizeDownloads, writeJson } from './report.mjs';
 import { startServers, stopServers } from './servers.mjs';
@@ -117,6 +124,7 @@ async function measureEverything(settings, scratch) {
   const resume = await resumeMatrix(config, settings, large, config.sizeBytes, scratch);
   const checksum = await checksumMatrix(config, settings, large, config.sizeBytes, largeSha256, scratch);
   const startup = await startupTimes(config, scratch);
+  const fullGcs = await fullGcCounts(config, settings, large, scratch);
   const largeSummary = summarizeDownloads(largeRuns, config.sizeBytes);
   return {
     summary: {
@@ -126,6 +134,7 @@ async function measureEverything(settings, scratch) {
       resume,
       checksum,
       startup,
+      fullGcs,
     },
     runs: { large: largeRuns, small: smallRuns },
   };

@@ -202,3 +202,23 @@ export async function startupTimes(config, scratch) {
   }
   return commands.map((entry) => ({ command: entry.command, medianMs: median(times.get(entry.command)) }));
 }
+
+/**
+ * Full garbage collections (V8 Mark-Compact, from `--trace-gc`) during one reget download of
+ * `file` per protocol. Not a timing: a count that stays near zero unless the process's heap
+ * crosses V8's marking threshold, which on Node 20 cost the HTTP path ~65 full GCs per GiB (issue 3).
+ */
+export async function fullGcCounts(config, settings, file, scratch) {
+  const rows = [];
+  for (const protocol of config.protocols) {
+    const out = join(scratch, `gc-${protocol}.bin`);
+    await removeOutput(out);
+    const [program, args] = regetCommand(settings, protocol, file, out);
+    const result = spawnSync(program, ['--trace-gc', ...args], { encoding: 'utf8', maxBuffer: 1 << 26 });
+    const fullGcs = (result.stdout.match(/Mark-Compact/g) ?? []).length;
+    rows.push({ protocol, fullGcs, exitCode: result.status });
+    log(`full GCs, reget ${protocol}: ${fullGcs}`);
+    await removeOutput(out);
+  }
+  return rows;
+}

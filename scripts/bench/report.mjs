@@ -177,6 +177,20 @@ function mainSections(report) {
       report.startup.map((row) => [`\`${row.command}\``, fixed(row.medianMs, 0)]),
     ),
     '',
+    '### Full GCs during one download of the large file',
+    '',
+    'V8 Mark-Compact collections counted with `node --trace-gc` (a count, not a timing; issue 3 found',
+    "the HTTP path running ~65 per GiB when the process heap crossed V8's marking threshold).",
+    '',
+    table(
+      ['protocol', 'Mark-Compact GCs', 'exit'],
+      (report.fullGcs ?? []).map((row) => [
+        protocolLabel[row.protocol],
+        String(row.fullGcs),
+        String(row.exitCode),
+      ]),
+    ),
+    '',
   ];
 }
 
