@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { overlapBytes } from './adapter-scenarios.js';
 import { eventOf, runCli, trustFlags } from './cli.js';
 import { interopEnvironment, optionalSetting, ServedFile, servedPath } from './environment.js';
-import { alias, sha256File, sizeOf, temporaryDirectory } from './files.js';
+import { alias, largeServedFile, sha256File, temporaryDirectory } from './files.js';
 
 /**
  * The crash tier for segmented downloads (issue 8): `reget --connections 4` against nginx, vsftpd
@@ -42,11 +42,7 @@ describe('crash tier, segmented: kill -9 during a 4-connection download, resume 
 
   beforeAll(async () => {
     directory = await temporaryDirectory('crash-segments');
-    total = (await sizeOf(servedPath(ServedFile.large))) ?? 0;
-    expect(total, 'servers.sh generates large.bin (REGET_INTEROP_LARGE_SIZE must not be 0)').toBeGreaterThan(
-      0,
-    );
-    expectedSha256 = await sha256File(servedPath(ServedFile.large));
+    ({ total, sha256: expectedSha256 } = await largeServedFile());
     console.log(`segmented crash tier: seed ${seed} (replay with REGET_CRASH_SEED=${seed})`);
   });
   afterAll(async () => {

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { overlapBytes } from './adapter-scenarios.js';
 import { type CliRun, eventOf, runCli, trustFlags } from './cli.js';
 import { interopEnvironment, optionalSetting, ServedFile, servedPath } from './environment.js';
-import { alias, sha256File, sizeOf, temporaryDirectory } from './files.js';
+import { alias, largeServedFile, sha256File, sizeOf, temporaryDirectory } from './files.js';
 import {
   bytesAskedAgain,
   type LoggedRequest,
@@ -86,11 +86,7 @@ describe('crash tier: kill -9 at random points, resume, never corrupt, never fet
 
   beforeAll(async () => {
     directory = await temporaryDirectory('crash');
-    total = (await sizeOf(servedPath(ServedFile.large))) ?? 0;
-    expect(total, 'servers.sh generates large.bin (REGET_INTEROP_LARGE_SIZE must not be 0)').toBeGreaterThan(
-      0,
-    );
-    expectedSha256 = await sha256File(servedPath(ServedFile.large));
+    ({ total, sha256: expectedSha256 } = await largeServedFile());
     console.log(
       `crash tier: seed ${seed} (replay with REGET_CRASH_SEED=${seed}), ${killsPerProtocol} kills per protocol`,
     );

@@ -3,7 +3,7 @@ import { createReadStream } from 'node:fs';
 import { chmod, copyFile, link, mkdtemp, rename, rm, stat, utimes } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { servedPath } from './environment.js';
+import { ServedFile, servedPath } from './environment.js';
 
 /** Hex sha256 of a file, streamed. */
 export async function sha256File(path: string): Promise<string> {
@@ -51,4 +51,13 @@ export async function temporaryDirectory(
 ): Promise<{ path: string; remove: () => Promise<void> }> {
   const path = await mkdtemp(join(tmpdir(), `reget-interop-${prefix}-`));
   return { path, remove: () => rm(path, { recursive: true, force: true }) };
+}
+
+/** The crash tiers' file (large.bin, which servers.sh generates): its size and sha256. */
+export async function largeServedFile(): Promise<{ total: number; sha256: string }> {
+  const path = servedPath(ServedFile.large);
+  const total = (await sizeOf(path)) ?? 0;
+  if (total === 0)
+    throw new Error('servers.sh generates large.bin (REGET_INTEROP_LARGE_SIZE must not be 0).');
+  return { total, sha256: await sha256File(path) };
 }
