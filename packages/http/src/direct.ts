@@ -16,7 +16,8 @@ export interface DirectRequest {
  * Sends one request with Node's http/https and resolves with the response head, its body unread;
  * rejects with Node's own error (classified by the caller). It does what axios does for a request
  * without a proxy, the redirects and decoding being left to the client as they are with axios:
- * TCP keep-alive probes every minute, the request destroyed when `signal` aborts before the head.
+ * TCP keep-alive probes every minute, the request destroyed when `signal` aborts, before the head
+ * or after it until the response closes.
  * Credentials are never taken from the URL here; the client sends its own Authorization.
  */
 export function sendDirect(url: URL, request: DirectRequest): Promise<IncomingMessage> {
@@ -36,7 +37,11 @@ export function sendDirect(url: URL, request: DirectRequest): Promise<IncomingMe
     const onAbort = () => clientRequest.destroy(signal.reason as Error);
     const settle = () => signal.removeEventListener('abort', onAbort);
     clientRequest.once('response', (response) => {
-      settle();
+      // An abort after the head must still close the connection, even if nobody reads the body (core
+      // may drop a response whose read it stopped waiting for); axios kept its listener the same way.
+      response.once('close', settle);
+      // Destroyed unread, the response reports 'aborted' as an error: the reader's, if there is one.
+      response.on('error', () => undefined);
       resolve(response);
     });
     // Kept after the head too: a socket error later on is also emitted here, and must not go unheard.
