@@ -14,7 +14,7 @@ const restartReasons: Record<EventOf<'restart'>['reason'], string> = {
   'remote changed': 'the remote file changed since the partial was fetched',
   'server ignored range': 'the server ignored the range and sent the whole file',
   'local larger than remote': 'the partial is larger than the remote file',
-  'ranges not supported': 'the server cannot resume from an offset',
+  'ranges not supported': 'the server refused, or could not be trusted, to start at an offset',
   'restart requested': '--restart was given',
 };
 
