@@ -17,4 +17,5 @@ export { parseByteCount } from './parse.js';
 export { type ProbeOptions, probe } from './probe.js';
 export { DownloadQueue, type QueueItem, type QueueOptions } from './queue.js';
 export { type ByteRange, ByteRanges } from './ranges.js';
+export { abortable } from './timeout.js';
 export { adapterFor, fileNameFromUrl, parseUrl, redactUrl, safeFileName } from './url.js';

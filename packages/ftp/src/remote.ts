@@ -1,4 +1,5 @@
 import {
+  abortable,
   ErrorCode,
   type ReadRequest,
   type ReadResponse,
@@ -135,7 +136,10 @@ export class FtpRemote implements Remote {
         if (this.#head === reading) this.#head = undefined;
       });
     }
-    return waitFor(this.#head, signal);
+    // The head read goes on for the other readers when this one's signal aborts.
+    return abortable(this.#head, signal).catch((error: unknown) => {
+      throw signal.aborted ? abortedError(error) : error;
+    });
   }
 
   async close(): Promise<void> {
@@ -206,13 +210,3 @@ export class FtpRemote implements Remote {
 }
 
 async function* emptyBody(): AsyncGenerator<Uint8Array> {}
-
-/** `promise`, or the abort of `signal` if that comes first (the promise goes on for others). */
-function waitFor<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) return Promise.reject(abortedError(signal.reason));
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(abortedError(signal.reason));
-    signal.addEventListener('abort', onAbort, { once: true });
-    promise.finally(() => signal.removeEventListener('abort', onAbort)).then(resolve, reject);
-  });
-}
