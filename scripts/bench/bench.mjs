@@ -1,4 +1,5 @@
-// `npm run bench`: reget against curl, wget, aria2c, lftp, OpenSSH's sftp and the library
+// `npm run bench`: reget against curl, wget, aria2c, lftp, OpenSSH's sftp (plain, and followed by
+// an fdatasync of its output, the flush reget does before its rename) and the library
 // baselines, downloading the same files from nginx, vsftpd and sshd over loopback, and the
 // throttled multi-connection scenario of issue 8 (throttled.mjs). Runs are interleaved
 // (A B C A B C …) and reported as medians. Benchmarks measure; they assert nothing.
