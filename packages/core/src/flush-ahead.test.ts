@@ -55,6 +55,34 @@ describe('FlushAhead', () => {
     expect(isDone).toBe(true);
   });
 
+  it('starts no background flush while an awaited one runs (only one flush would hear an error)', async () => {
+    const { calls, flush } = controlledFlush();
+    const flusher = new FlushAhead(flush);
+    const flushed = flusher.flush();
+    expect(calls).toHaveLength(1);
+    flusher.wrote(flushAheadBytes);
+    expect(calls).toHaveLength(1);
+    calls[0]?.resolve();
+    await flushed;
+    flusher.wrote(1);
+    expect(calls).toHaveLength(2);
+  });
+
+  it('runs two awaited flushes one after the other', async () => {
+    const { calls, flush } = controlledFlush();
+    const flusher = new FlushAhead(flush);
+    const first = flusher.flush();
+    const second = flusher.flush();
+    await tick();
+    expect(calls).toHaveLength(1);
+    calls[0]?.resolve();
+    await first;
+    await tick();
+    expect(calls).toHaveLength(2);
+    calls[1]?.resolve();
+    await second;
+  });
+
   it('keeps a failed background flush: later flushes fail though the device would now say yes', async () => {
     const { calls, flush } = controlledFlush();
     const flusher = new FlushAhead(flush);

@@ -9,12 +9,13 @@
 export const flushAheadBytes = 16 * 1024 * 1024;
 
 /**
- * Every flush of the partial to the device goes through here: the checkpoints' and the final one
- * (awaited), and flush-ahead ones started beside the transfer (not awaited), one at a time.
+ * Every flush of the partial to the device goes through here, one at a time: the checkpoints' and
+ * the final one (awaited), and flush-ahead ones started beside the transfer (not awaited).
  *
- * A failed flush is sticky. Linux reports a write-back error to one fsync of a descriptor and then
- * forgets it, so a flush-ahead that failed unseen would let the next flush succeed and the journal
- * or the final rename vouch for bytes that never reached the device.
+ * Linux reports a write-back error to one fsync of a descriptor and then forgets it. Hence one at a
+ * time (of two overlapping flushes, the one that did not see the error could vouch for lost bytes)
+ * and a sticky failure (a flush-ahead that failed unseen must not let the next flush succeed and
+ * the journal or the final rename vouch for bytes that never reached the device).
  */
 export class FlushAhead {
   readonly #flush: () => Promise<void>;
@@ -31,24 +32,36 @@ export class FlushAhead {
   wrote(bytes: number): void {
     this.#bytesSinceFlush += bytes;
     if (this.#running || this.#hasFailed || this.#bytesSinceFlush < flushAheadBytes) return;
-    this.#bytesSinceFlush = 0;
-    this.#running = this.#attempt().finally(() => {
-      this.#running = undefined;
-    });
+    void this.#start();
+  }
+
+  /** Whether a flush has failed: nothing written since can be vouched for. */
+  get hasFailed(): boolean {
+    return this.#hasFailed;
   }
 
   /** Flushes everything written so far; fails if this or any earlier flush failed. */
   async flush(): Promise<void> {
-    await this.settle();
+    // Checked again after every wait, and then started at once: nothing can slip in between.
+    while (this.#running) await this.#running;
     if (this.#hasFailed) throw this.#failure;
-    this.#bytesSinceFlush = 0;
-    await this.#attempt();
+    await this.#start();
     if (this.#hasFailed) throw this.#failure;
   }
 
-  /** Waits for a background flush (before the descriptor closes); never throws. */
+  /** Waits until no flush is running (before the descriptor closes or is truncated); never throws. */
   async settle(): Promise<void> {
-    await this.#running;
+    while (this.#running) await this.#running;
+  }
+
+  /** Starts a flush of everything written so far; the caller made sure none is running. */
+  #start(): Promise<void> {
+    this.#bytesSinceFlush = 0;
+    const running = this.#attempt().finally(() => {
+      if (this.#running === running) this.#running = undefined;
+    });
+    this.#running = running;
+    return running;
   }
 
   async #attempt(): Promise<void> {

@@ -3,9 +3,13 @@ import { mkdtemp, readdir, readlink, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createMemoryServer, makeContent } from '@reget/testkit';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { destinationPaths } from './destination.js';
 import { download } from './download.js';
 import { ErrorCode, RegetError } from './errors.js';
+import { readJournal } from './journal.js';
+import { PartialFile } from './partial.js';
+import { DownloadSession } from './session.js';
 
 /** What this process holds open inside `directory` (Linux: /proc/self/fd). */
 async function openInside(directory: string): Promise<string[]> {
@@ -55,5 +59,63 @@ describe('the partial file descriptor', () => {
     expect((aborted as RegetError).code).toBe(ErrorCode.ABORTED);
     expect(aborted).toBeInstanceOf(RegetError);
     expect(await openInside(directory)).toEqual([]);
+  });
+});
+
+describe('a flush that fails', () => {
+  let directory: string;
+  beforeEach(async () => {
+    directory = await mkdtemp(join(tmpdir(), 'reget-session-'));
+  });
+  afterEach(async () => {
+    vi.restoreAllMocks();
+    await rm(directory, { recursive: true, force: true });
+  });
+
+  /** A session on a fresh destination; the device's flushes are real until a test fails one. */
+  function open() {
+    const paths = destinationPaths(join(directory, 'file.bin'));
+    const session = new DownloadSession({
+      paths,
+      url: 'http://127.0.0.1/file.bin',
+      emit: () => undefined,
+      hasher: undefined,
+      progressIntervalMs: 0,
+    });
+    session.adopt(4000, { value: '"v1"', isStrong: true });
+    return { session, paths };
+  }
+
+  // Linux reports a write-back error to one fsync and then forgets it: the device's next flush
+  // succeeds. Only the first flush after the write fails here, as it would on a real disk.
+  const failNextFlush = () =>
+    vi.spyOn(PartialFile.prototype, 'sync').mockRejectedValueOnce(new Error('EIO: write-back failed'));
+
+  it('keeps failing, so neither the journal nor the final flush vouch for the lost bytes', async () => {
+    const { session, paths } = open();
+    await session.writeAt(0, new Uint8Array(1000).fill(1));
+    failNextFlush();
+    await expect(session.checkpoint(true)).rejects.toThrow('EIO');
+    // The device would now say yes; the download must still not be finished.
+    await expect(session.flush()).rejects.toThrow('EIO');
+    const journal = await readJournal(paths.journal);
+    expect(journal?.ranges ?? []).toEqual([]);
+    await session.close();
+  });
+
+  it('still withdraws claims of voided bytes from the journal', async () => {
+    const { session, paths } = open();
+    await session.writeAt(0, new Uint8Array(1000).fill(1));
+    await session.checkpoint(true);
+    expect((await readJournal(paths.journal))?.ranges).toEqual([[0, 1000]]);
+    await session.writeAt(1000, new Uint8Array(1000).fill(2));
+    failNextFlush();
+    await expect(session.checkpoint(true)).rejects.toThrow('EIO');
+    // The answer behind both writes proves unusable: none of its bytes may stay claimed.
+    await expect(session.voidAttempt()).rejects.toThrow('EIO');
+    const journal = await readJournal(paths.journal);
+    expect(journal?.ranges).toEqual([]);
+    expect(journal?.isSegmented).toBe(true);
+    await session.close();
   });
 });

@@ -56,6 +56,8 @@ export class DownloadSession {
   #flusher: FlushAhead | undefined;
   #opening: Promise<PartialFile> | undefined;
   #isJournalWritten = false;
+  /** What the last journal this session wrote claims (its bytes were flushed before it). */
+  #lastClaimed: ByteRanges | undefined;
   #lastJournalAt = 0;
   #hasUnsyncedBytes = false;
   #persisting: Promise<void> = Promise.resolve();
@@ -191,11 +193,13 @@ export class DownloadSession {
     this.attemptWritten.clear();
     this.#hasher?.reset();
     // Truncate before the new journal is written: a crash in between leaves an empty file, never
-    // old bytes under a new validator.
+    // old bytes under a new validator. A flush still running finishes first.
+    await this.#flusher?.settle();
     await (await this.file()).truncate(0);
     // The next attempt's probe tells which version is current.
     this.adopt(undefined, undefined);
     await removeJournal(this.paths.journal);
+    this.#lastClaimed = undefined;
     this.emit({ type: 'restart', reason, discardedBytes });
   }
 
@@ -238,13 +242,44 @@ export class DownloadSession {
       ranges: claimed.toArray(),
       isSegmented: this.isSegmented,
     };
-    if (this.#flusher && this.#hasUnsyncedBytes) {
+    if (this.#flusher && (this.#hasUnsyncedBytes || this.#flusher.hasFailed)) {
       // Power-loss safety (FAULTS LOC-06): data reaches the device before the journal claims it.
       this.#hasUnsyncedBytes = false;
-      await this.#flusher.flush();
+      try {
+        await this.#flusher.flush();
+      } catch (error) {
+        this.#hasUnsyncedBytes = true;
+        await this.#withdrawClaims(journal, claimed);
+        throw error;
+      }
     }
     await writeJournal(this.paths.journal, journal);
+    this.#lastClaimed = claimed;
     this.#isJournalWritten = true;
+  }
+
+  /**
+   * After a failed flush the journal may claim nothing new, but it must still stop claiming what
+   * was since voided or rolled back (bytes of an unusable answer): it keeps the claims that are in
+   * both the last journal written and the ranges now.
+   */
+  async #withdrawClaims(journal: Journal, claimed: ByteRanges): Promise<void> {
+    const last = this.#lastClaimed;
+    if (!last) return;
+    const kept = new ByteRanges(claimed.toArray());
+    let at = 0;
+    for (const [start, end] of last.toArray()) {
+      kept.remove(at, start);
+      at = end;
+    }
+    kept.remove(at, Math.max(at, kept.end));
+    // The flush error is the one to report; a journal that cannot be written changes nothing here.
+    await writeJournal(this.paths.journal, { ...journal, ranges: kept.toArray() }).then(
+      () => {
+        this.#lastClaimed = kept;
+      },
+      () => undefined,
+    );
   }
 
   /** Emits a progress event, at most once per interval unless forced. */
