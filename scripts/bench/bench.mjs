@@ -8,6 +8,7 @@
 // REGET_BENCH_PROTOCOLS (default http,ftp,sftp), REGET_BENCH_THROTTLED=0 (skip the throttled
 // scenario), REGET_BENCH_THROTTLED_SIZE (default 256M), REGET_BENCH_THROTTLED_RATE (nginx's cap
 // per connection, default 20M = 20 MiB/s), REGET_BENCH_ONLY=throttled (that scenario alone),
+// REGET_BENCH_WARMUP=0 (no unmeasured round 0 of the large file, see downloadMatrix),
 // REGET_BENCH_INSTALL=1 (apt-get install the missing tools first), REGET_BENCH_BUILD=0 (measure
 // the build as it is, without `tsc -b`) and REGET_INTEROP_PORT_BASE (default 19000, so a running
 // interop tier on 18000 is not disturbed).
@@ -52,6 +53,7 @@ const config = {
   rounds: Number(setting('REGET_BENCH_ROUNDS', '3')),
   protocols: setting('REGET_BENCH_PROTOCOLS', protocols.join(',')).split(','),
   startupRuns: 10,
+  warmUp: setting('REGET_BENCH_WARMUP', '1') !== '0',
   throttled: {
     enabled: only === 'throttled' || setting('REGET_BENCH_THROTTLED', '1') !== '0',
     sizeBytes: parseSize('REGET_BENCH_THROTTLED_SIZE', '256M'),
@@ -120,7 +122,15 @@ async function measureEverything(settings, scratch) {
   // puts them in the page cache for every tool alike.
   const largeSha256 = await sha256File(largePath);
   const smallSha256 = await sha256File(smallPath);
-  const largeRuns = await downloadMatrix(config, settings, large, config.sizeBytes, largeSha256, scratch);
+  const largeRuns = await downloadMatrix(
+    config,
+    settings,
+    large,
+    config.sizeBytes,
+    largeSha256,
+    scratch,
+    config.warmUp,
+  );
   const smallRuns = await downloadMatrix(config, settings, small, config.smallBytes, smallSha256, scratch);
   const resume = await resumeMatrix(config, settings, large, config.sizeBytes, scratch);
   const checksum = await checksumMatrix(config, settings, large, config.sizeBytes, largeSha256, scratch);

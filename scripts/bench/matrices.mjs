@@ -31,10 +31,15 @@ export async function removeOutput(out) {
   for (const suffix of ['', '.part', '.reget', '.aria2']) await rm(`${out}${suffix}`, { force: true });
 }
 
-/** Interleaved rounds of every tool over every protocol for one served file. */
-export async function downloadMatrix(config, settings, file, size, expectedSha256, scratch) {
+/**
+ * Interleaved rounds of every tool over every protocol for one served file. With `warmUp`, an
+ * unmeasured round 0 goes first: the first download of a bench run was measured 1.6–2.3× slower
+ * than the rest whatever the tool (always reget's, which runs first in every round), and no round
+ * after it was.
+ */
+export async function downloadMatrix(config, settings, file, size, expectedSha256, scratch, warmUp = false) {
   const runs = [];
-  for (let round = 1; round <= config.rounds; round++) {
+  for (let round = warmUp ? 0 : 1; round <= config.rounds; round++) {
     for (const protocol of config.protocols) {
       for (const tool of toolsFor(protocol, settings)) {
         const out = join(scratch, `out-${protocol}.bin`);
@@ -47,10 +52,10 @@ export async function downloadMatrix(config, settings, file, size, expectedSha25
         if (isCorrect && round === 1) isCorrect = (await sha256File(out)) === expectedSha256;
         await removeOutput(out);
         log(
-          `${file} round ${round}/${config.rounds} ${protocol} ${tool.name}: ${result.wallSeconds.toFixed(2)} s` +
+          `${file} round ${round === 0 ? 'warm-up' : round}/${config.rounds} ${protocol} ${tool.name}: ${result.wallSeconds.toFixed(2)} s` +
             (isCorrect ? '' : ` FAILED (exit ${result.exitCode}) ${result.stderr.trim().slice(0, 300)}`),
         );
-        runs.push({ protocol, tool: tool.name, round, isCorrect, ...withoutOutput(result) });
+        if (round > 0) runs.push({ protocol, tool: tool.name, round, isCorrect, ...withoutOutput(result) });
       }
     }
   }
