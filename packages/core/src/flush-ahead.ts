@@ -40,6 +40,11 @@ export class FlushAhead {
     return this.#hasFailed;
   }
 
+  /** Throws the failure of an earlier flush, if one failed. */
+  throwIfFailed(): void {
+    if (this.#hasFailed) throw this.#failure;
+  }
+
   /** Flushes everything written so far; fails if this or any earlier flush failed. */
   async flush(): Promise<void> {
     // Checked again after every wait, and then started at once: nothing can slip in between.

@@ -100,6 +100,19 @@ describe('a flush that fails', () => {
     await expect(session.flush()).rejects.toThrow('EIO');
     const journal = await readJournal(paths.journal);
     expect(journal?.ranges ?? []).toEqual([]);
+    // Nor may the next run take the bytes past the ranges for data from the file's length.
+    expect(journal?.isSegmented).toBe(true);
+    await session.close();
+  });
+
+  it('stops the transfer at the next write once a flush beside it failed', async () => {
+    const { session } = open();
+    await session.writeAt(0, new Uint8Array(1000).fill(1));
+    failNextFlush();
+    // A background checkpoint swallows its failure; the session must not.
+    await session.checkpoint(true).catch(() => undefined);
+    await expect(session.writeAt(1000, new Uint8Array(1000).fill(2))).rejects.toThrow('EIO');
+    expect(session.ranges.toArray()).toEqual([[0, 1000]]);
     await session.close();
   });
 

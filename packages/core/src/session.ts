@@ -118,6 +118,8 @@ export class DownloadSession {
     const chunks = data instanceof Uint8Array ? [data] : data;
     const length = chunks.reduce((sum, chunk) => sum + chunk.length, 0);
     const file = await this.file();
+    // A flush failed (perhaps beside the transfer): stop here rather than fetch the rest in vain.
+    this.#flusher?.throwIfFailed();
     // The journal learns that bytes may lie apart from its ranges before the first such byte lands.
     const isIsland = !this.isSegmented && position > 0 && this.ranges.rangeStartAt(position) === undefined;
     if (isIsland) this.isSegmented = true;
@@ -261,7 +263,8 @@ export class DownloadSession {
   /**
    * After a failed flush the journal may claim nothing new, but it must still stop claiming what
    * was since voided or rolled back (bytes of an unusable answer): it keeps the claims that are in
-   * both the last journal written and the ranges now.
+   * both the last journal written and the ranges now. It is marked segmented, so the next run does
+   * not take the bytes past its ranges for data from the file's length (some were lost).
    */
   async #withdrawClaims(journal: Journal, claimed: ByteRanges): Promise<void> {
     const last = this.#lastClaimed;
@@ -272,9 +275,10 @@ export class DownloadSession {
       kept.remove(at, start);
       at = end;
     }
-    kept.remove(at, Math.max(at, kept.end));
+    kept.remove(at, kept.end);
     // The flush error is the one to report; a journal that cannot be written changes nothing here.
-    await writeJournal(this.paths.journal, { ...journal, ranges: kept.toArray() }).then(
+    const withdrawn = { ...journal, ranges: kept.toArray(), isSegmented: true };
+    await writeJournal(this.paths.journal, withdrawn).then(
       () => {
         this.#lastClaimed = kept;
       },
