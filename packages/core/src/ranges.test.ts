@@ -127,6 +127,29 @@ describe('ByteRanges', () => {
     ]);
   });
 
+  it('intersects with another set, leaving both unchanged', () => {
+    const a = new ByteRanges([
+      [0, 10],
+      [20, 40],
+      [50, 60],
+    ]);
+    const b = new ByteRanges([
+      [5, 25],
+      [35, 55],
+    ]);
+    expect(a.intersection(b).toArray()).toEqual([
+      [5, 10],
+      [20, 25],
+      [35, 40],
+      [50, 55],
+    ]);
+    expect(b.intersection(a).toArray()).toEqual(a.intersection(b).toArray());
+    expect(a.intersection(new ByteRanges()).toArray()).toEqual([]);
+    expect(a.intersection(a).toArray()).toEqual(a.toArray());
+    expect(a.toArray()).toHaveLength(3);
+    expect(b.toArray()).toHaveLength(2);
+  });
+
   const seed = Number(process.env.REGET_SEED ?? 4242);
   it(`agrees with a bitmap model under random add, remove and truncate (seed ${seed})`, () => {
     const random = seededRandom(seed);

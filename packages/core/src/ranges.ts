@@ -90,6 +90,13 @@ export class ByteRanges {
     return this.#ranges.find(([s, e]) => s <= offset && offset <= e)?.[0];
   }
 
+  /** The bytes that are in both this and `other`. */
+  intersection(other: ByteRanges): ByteRanges {
+    const both = new ByteRanges(this.#ranges);
+    for (const [start, end] of other.missing(undefined)) both.remove(start, end);
+    return both;
+  }
+
   /** The gaps in `[0, total)`; with an unknown total, the single open gap after the last range. */
   missing(total: number | undefined): ByteRange[] {
     const gaps: ByteRange[] = [];

@@ -250,7 +250,7 @@ export class DownloadSession {
       try {
         await this.#flusher.flush();
       } catch (error) {
-        this.#hasUnsyncedBytes = true;
+        // The failure is sticky: every later checkpoint comes back here and fails too.
         await this.#withdrawClaims(journal, claimed);
         throw error;
       }
@@ -267,15 +267,8 @@ export class DownloadSession {
    * not take the bytes past its ranges for data from the file's length (some were lost).
    */
   async #withdrawClaims(journal: Journal, claimed: ByteRanges): Promise<void> {
-    const last = this.#lastClaimed;
-    if (!last) return;
-    const kept = new ByteRanges(claimed.toArray());
-    let at = 0;
-    for (const [start, end] of last.toArray()) {
-      kept.remove(at, start);
-      at = end;
-    }
-    kept.remove(at, kept.end);
+    if (!this.#lastClaimed) return;
+    const kept = claimed.intersection(this.#lastClaimed);
     // The flush error is the one to report; a journal that cannot be written changes nothing here.
     const withdrawn = { ...journal, ranges: kept.toArray(), isSegmented: true };
     await writeJournal(this.paths.journal, withdrawn).then(
