@@ -45,7 +45,7 @@ export interface DownloadOptions {
   readonly ifExists?: ExistingFilePolicy | undefined;
   /** Parallel connections on disjoint ranges (when the remote serves ranges). Default 1. */
   readonly connections?: number | undefined;
-  /** Upper bound for `connections` to one host; raise it deliberately. Default 16. */
+  /** Upper bound for `connections` of one download to its host; raise it deliberately. Default 16. */
   readonly maxConnectionsPerHost?: number | undefined;
   /** Smallest range a connection is given or steals. Default 1 MiB. */
   readonly minSegmentBytes?: number | undefined;
