@@ -75,22 +75,14 @@ export function describeRestart(job: Job, event: EventOf<'restart'>): string {
 
 /**
  * A line saying an attempt failed and when the next one starts. A cut transfer is told by where the
- * file stands, in human units, rather than by the byte counts of the one response the adapter saw:
- * the retry event's own `bytesOnDisk` when core gives it, else `progress`, the last the CLI heard.
+ * file stands (the retry event's `bytesOnDisk`), in human units, rather than by the byte counts of
+ * the one response the adapter saw.
  */
-export function describeRetry(job: Job, event: EventOf<'retry'>, progress?: JobProgress): string {
+export function describeRetry(job: Job, event: EventOf<'retry'>): string {
   const seconds = (event.delayMs / 1000).toFixed(1);
-  const reported = event as { readonly bytesOnDisk?: unknown; readonly total?: unknown };
-  const where =
-    typeof reported.bytesOnDisk === 'number'
-      ? {
-          bytesOnDisk: reported.bytesOnDisk,
-          total: typeof reported.total === 'number' ? reported.total : undefined,
-        }
-      : progress;
   const cause =
-    event.error.code === ErrorCode.PARTIAL && where !== undefined
-      ? `the connection ended at ${describeAmount(where.bytesOnDisk, where.total)}`
+    event.error.code === ErrorCode.PARTIAL
+      ? `the connection ended at ${describeAmount(event.bytesOnDisk, event.total)}`
       : withoutFinalStop(event.error.message);
   return `${job.label}: ${cause}; retrying in ${seconds} s (attempt ${event.attempt + 1}).`;
 }

@@ -29,7 +29,6 @@ export class LineReporter implements Reporter {
   protected readonly output: ReporterOutput;
   readonly #isQuiet: boolean;
   readonly #lastProgressLineAt = new Map<number, number>();
-  readonly #progressByJob = new Map<number, JobProgress>();
   readonly #segmentLines = new Map<number, string>();
 
   constructor(output: ReporterOutput, options: { readonly isQuiet: boolean }) {
@@ -38,9 +37,6 @@ export class LineReporter implements Reporter {
   }
 
   event(job: Job, event: DownloadEvent): void {
-    if (event.type === 'progress') this.#progressByJob.set(job.index, event);
-    if (event.type === 'decision')
-      this.#progressByJob.set(job.index, { bytesOnDisk: event.offset, total: event.total });
     if (this.#isQuiet) return;
     if (event.type === 'progress') {
       this.progress(job, event);
@@ -95,16 +91,10 @@ export class LineReporter implements Reporter {
         return line;
       }
       case 'retry':
-        return describeRetry(job, event, this.lastProgress(job));
+        return describeRetry(job, event);
       default:
         return undefined;
     }
-  }
-
-  /** The last bytes on disk of `job` that core reported, if any. */
-  protected lastProgress(job: Job): JobProgress | undefined {
-    const last = this.#progressByJob.get(job.index);
-    return last === undefined ? undefined : { bytesOnDisk: last.bytesOnDisk, total: last.total };
   }
 
   /** Shows a progress event; here, one line per file every few seconds. */
