@@ -19,15 +19,16 @@ async function openInside(directory: string): Promise<string[]> {
   return targets.filter((target) => target.startsWith(directory));
 }
 
-describe('the partial file descriptor', () => {
-  let directory: string;
-  beforeEach(async () => {
-    directory = await mkdtemp(join(tmpdir(), 'reget-session-'));
-  });
-  afterEach(async () => {
-    await rm(directory, { recursive: true, force: true });
-  });
+let directory: string;
+beforeEach(async () => {
+  directory = await mkdtemp(join(tmpdir(), 'reget-session-'));
+});
+afterEach(async () => {
+  vi.restoreAllMocks();
+  await rm(directory, { recursive: true, force: true });
+});
 
+describe('the partial file descriptor', () => {
   it('is opened once and closed after several connections, on success and on abort', async () => {
     if (!existsSync('/proc/self/fd')) {
       // Only Linux lists a process's descriptors this way; elsewhere there is nothing to count.
@@ -63,15 +64,6 @@ describe('the partial file descriptor', () => {
 });
 
 describe('a flush that fails', () => {
-  let directory: string;
-  beforeEach(async () => {
-    directory = await mkdtemp(join(tmpdir(), 'reget-session-'));
-  });
-  afterEach(async () => {
-    vi.restoreAllMocks();
-    await rm(directory, { recursive: true, force: true });
-  });
-
   /** A session on a fresh destination; the device's flushes are real until a test fails one. */
   function open() {
     const paths = destinationPaths(join(directory, 'file.bin'));
