@@ -34,6 +34,12 @@ export interface RemoteStat {
   readonly url: string;
   /** A server-suggested file name (Content-Disposition), raw and untrusted; core sanitises it. */
   readonly suggestedFileName?: string | undefined;
+  /**
+   * When the remote file was last modified (HTTP Last-Modified, FTP MDTM, SFTP mtime), if the server
+   * says. The finished file gets this modification time, so a later run can tell by size and time
+   * that it is still the remote's current version (as wget does).
+   */
+  readonly modifiedAt?: Date | undefined;
 }
 
 /** A request for bytes `[start, end)` of the remote. */

@@ -56,6 +56,23 @@ export interface RegetErrorOptions {
   retryable?: boolean;
   /** A server hint (Retry-After) in milliseconds before the next attempt. */
   retryAfterMs?: number;
+  /** Structured facts about the failure, for programs (see {@link RegetErrorDetails}). */
+  details?: RegetErrorDetails;
+}
+
+/**
+ * Structured facts about a failure, so that a program never has to parse a message or dig through
+ * `cause`. Adapters may add their own keys (the SFTP adapter puts a refused host key's facts here).
+ */
+export interface RegetErrorDetails {
+  /**
+   * Set when a connection could not be made at all, before the server said anything: `refused`
+   * (nothing listens on that port), `host-not-found` (the name does not resolve), `unreachable`.
+   * Core fails at once on `refused` and `host-not-found` while nothing was heard from the server in
+   * the same download (a typo'd port or host), as curl and wget do.
+   */
+  readonly connectFailure?: 'refused' | 'host-not-found' | 'unreachable' | undefined;
+  readonly [key: string]: unknown;
 }
 
 /**
@@ -67,12 +84,15 @@ export class RegetError extends Error {
   readonly code: ErrorCode;
   readonly retryable: boolean;
   readonly retryAfterMs: number | undefined;
+  /** Structured facts about the failure; an empty object when there are none. */
+  readonly details: RegetErrorDetails;
 
   constructor(code: ErrorCode, message: string, options: RegetErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.code = code;
     this.retryable = options.retryable ?? retryableByDefault.has(code);
     this.retryAfterMs = options.retryAfterMs;
+    this.details = options.details ?? {};
   }
 }
 
@@ -104,4 +124,56 @@ export function localError(error: unknown, action: string, path: string): RegetE
   const code = (error as NodeJS.ErrnoException | undefined)?.code;
   const reason = (code && localCodes[code]) ?? (error instanceof Error ? error.message : String(error));
   return new RegetError(ErrorCode.LOCAL_IO, `Cannot ${action} ${path}: ${reason}.`, { cause: error });
+}
+
+/** Socket failures before a connection exists, worded the same for every protocol. */
+const connectFailures: Record<string, { reason: string; kind?: RegetErrorDetails['connectFailure'] }> = {
+  ECONNREFUSED: { reason: 'the connection was refused (is the port right?)', kind: 'refused' },
+  ENOTFOUND: { reason: 'the host name does not resolve', kind: 'host-not-found' },
+  EAI_AGAIN: { reason: 'the host name could not be resolved right now' },
+  EHOSTUNREACH: { reason: 'the host is unreachable', kind: 'unreachable' },
+  ENETUNREACH: { reason: 'the network is unreachable', kind: 'unreachable' },
+  ENETDOWN: { reason: 'the network is down', kind: 'unreachable' },
+  EADDRNOTAVAIL: { reason: 'the address is not available', kind: 'unreachable' },
+  ECONNRESET: { reason: 'the connection was reset' },
+  ECONNABORTED: { reason: 'the connection was aborted' },
+  EPIPE: { reason: 'the connection was closed' },
+  ETIMEDOUT: { reason: 'the connection timed out' },
+};
+
+/** The first Node.js error code in `error`'s `cause` chain that names a socket failure. */
+function socketCodeOf(error: unknown): string | undefined {
+  let current: unknown = error;
+  for (let depth = 0; depth < 8 && current !== null && typeof current === 'object'; depth += 1) {
+    const code = (current as { code?: unknown }).code;
+    if (typeof code === 'string' && code in connectFailures) return code;
+    current = (current as { cause?: unknown }).cause;
+  }
+  return undefined;
+}
+
+/**
+ * The NETWORK {@link RegetError} for a connection to `where` (`host:port`) that failed at the socket
+ * (refused, unresolvable, unreachable, reset), in one wording for every protocol, with
+ * `details.connectFailure` set; undefined when `error` is no such failure. For adapters.
+ */
+export function connectionError(error: unknown, where: string): RegetError | undefined {
+  const code = socketCodeOf(error);
+  if (code === undefined) return undefined;
+  const { reason, kind } = connectFailures[code]!;
+  return new RegetError(ErrorCode.NETWORK, `Cannot connect to ${where}: ${reason}.`, {
+    cause: error,
+    details: { connectFailure: kind, socketCode: code },
+  });
+}
+
+/**
+ * The NOT_FOUND {@link RegetError} for a remote file that does not exist, in one wording for every
+ * protocol: `url` is the redacted URL, `answer` what the server said (`HTTP 404`, `FTP 550`, …).
+ */
+export function notFoundError(url: string, answer: string, cause?: unknown): RegetError {
+  return new RegetError(ErrorCode.NOT_FOUND, `${url} does not exist on the server (${answer}).`, {
+    cause,
+    retryable: false,
+  });
 }

@@ -10,7 +10,15 @@ export type {
   Validator,
 } from './contract.js';
 export { download } from './download.js';
-export { ErrorCode, isRegetError, RegetError, type RegetErrorOptions } from './errors.js';
+export {
+  connectionError,
+  ErrorCode,
+  isRegetError,
+  notFoundError,
+  RegetError,
+  type RegetErrorDetails,
+  type RegetErrorOptions,
+} from './errors.js';
 export type { DownloadEvent, RestartReason } from './events.js';
 export type { DownloadOptions, DownloadResult, ExistingFilePolicy } from './options.js';
 export { parseByteCount } from './parse.js';
