@@ -100,6 +100,8 @@ export async function runAttempt(
     watchdog.touch(settings.idleTimeoutMs);
     const stat = await abortable(remote.stat(attemptSignal), attemptSignal);
     watchdog.stop();
+    session.hasReachedServer = true;
+    session.modifiedAt = stat.modifiedAt;
     const url = redactUrl(stat.url);
     session.emit({ type: 'probe', url, total: stat.size, acceptsRanges: stat.acceptsRanges });
     const local = await readLocal(session);

@@ -4,6 +4,7 @@ import { runAttempt } from './attempt.js';
 import { parseChecksum, StreamingHasher } from './checksum.js';
 import { checkDestination, destinationPaths, pathKind } from './destination.js';
 import { ErrorCode, isRegetError, localError, RegetError } from './errors.js';
+import { confirmFinished, isFinishedBefore, stampModifiedTime } from './finished.js';
 import { removeJournal } from './journal.js';
 import { acquireLock } from './lock.js';
 import type { DownloadOptions, DownloadResult } from './options.js';
@@ -32,6 +33,16 @@ export async function download(options: DownloadOptions): Promise<DownloadResult
   let session: DownloadSession | undefined;
   let isContinued = false;
   try {
+    if (await isFinishedBefore(paths, settings.ifExists)) {
+      return await confirmFinished(paths, {
+        adapter,
+        url,
+        checksum,
+        signal,
+        settings,
+        onEvent: options.onEvent,
+      });
+    }
     isContinued = await adoptExisting(paths, settings.ifExists);
     const hasher =
       checksum &&
@@ -65,6 +76,9 @@ export async function download(options: DownloadOptions): Promise<DownloadResult
       } catch (caught) {
         const error = asRegetError(caught, signal);
         if (!error.retryable || signal.aborted) throw error;
+        // A typo'd host or port fails at once, as in curl and wget; a server heard from earlier in
+        // this download that now refuses is restarting, and is waited for.
+        if (isUnreachable(error) && !session.hasReachedServer) throw error;
         const madeProgress = session.ranges.size > before || session.restarts > restartsBefore;
         const failures = budget.fail(madeProgress);
         if (failures === undefined) throw error;
@@ -102,6 +116,7 @@ export async function download(options: DownloadOptions): Promise<DownloadResult
       );
     }
     await finishFile(paths.partial, paths.destination, size);
+    await stampModifiedTime(paths.destination, session.modifiedAt);
     await removeJournal(paths.journal);
     session.emit({ type: 'complete', size, isAlreadyComplete });
     return {
@@ -175,6 +190,12 @@ async function keepResumable(session: DownloadSession | undefined): Promise<void
   } catch {
     // The original error matters more than a failed flush; the journal never over-claims anyway.
   }
+}
+
+/** Whether the connection failed before any server answered: nothing listens, or no such host. */
+function isUnreachable(error: RegetError): boolean {
+  const failure = error.details.connectFailure;
+  return failure === 'refused' || failure === 'host-not-found';
 }
 
 /** Existing destination without a partial (FAULTS LOC-07). */

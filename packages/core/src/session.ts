@@ -46,6 +46,10 @@ export class DownloadSession {
   resumes = 0;
   restarts = 0;
   connections = 0;
+  /** A server answered a probe in this call: a refused connection from now on is a restart, not a typo. */
+  hasReachedServer = false;
+  /** The remote's modification time as last probed; the finished file gets it. */
+  modifiedAt: Date | undefined;
 
   readonly #emit: (event: DownloadEvent) => void;
   readonly #hasher: StreamingHasher | undefined;

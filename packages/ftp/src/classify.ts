@@ -1,4 +1,4 @@
-import { ErrorCode, RegetError } from '@reget/core';
+import { connectionError, ErrorCode, notFoundError, RegetError } from '@reget/core';
 import { FTPError } from 'basic-ftp';
 
 /**
@@ -30,9 +30,9 @@ const networkCodes = new Set([
  * 550 NOT_FOUND (PERMISSION when the text says so), 421/425/426/450/451 retryable, 522/534 TLS.
  * Messages name the host, never a credential; the original error is kept as `cause`.
  */
-export function classifyFtpError(error: unknown, stage: FtpStage, host: string): RegetError {
+export function classifyFtpError(error: unknown, stage: FtpStage, host: string, url?: string): RegetError {
   if (error instanceof RegetError) return error;
-  if (error instanceof FTPError) return classifyReply(error.code, error.message, stage, host, error);
+  if (error instanceof FTPError) return classifyReply(error.code, error.message, stage, host, error, url);
   const code = String((error as { code?: unknown } | undefined)?.code ?? '');
   const message = error instanceof Error ? error.message : String(error);
   if (tlsCodePattern.test(code)) {
@@ -51,9 +51,10 @@ export function classifyFtpError(error: unknown, stage: FtpStage, host: string):
     });
   }
   if (networkCodes.has(code)) {
-    return new RegetError(ErrorCode.NETWORK, `Cannot reach the FTP server ${host} (${code}).`, {
-      cause: error,
-    });
+    return (
+      connectionError(error, host) ??
+      new RegetError(ErrorCode.NETWORK, `Cannot reach the FTP server ${host} (${code}).`, { cause: error })
+    );
   }
   return new RegetError(ErrorCode.NETWORK, `The connection to the FTP server ${host} failed.`, {
     cause: error,
@@ -77,6 +78,8 @@ export function classifyReply(
   stage: FtpStage,
   host: string,
   cause?: unknown,
+  /** The file's redacted URL, for the not-found sentence every protocol shares. */
+  url?: string,
 ): RegetError {
   const options = { cause: cause ?? new Error(text) };
   if (code === 530) {
@@ -90,7 +93,7 @@ export function classifyReply(
         options,
       );
     }
-    return new RegetError(ErrorCode.NOT_FOUND, `The FTP server ${host} has no such file (${code}).`, options);
+    return notFoundError(url ?? `ftp://${host}/`, `FTP ${code}`, options.cause);
   }
   if (code === 522 || code === 533 || code === 534) {
     return new RegetError(

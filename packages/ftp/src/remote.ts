@@ -13,13 +13,14 @@ import { classifyFtpError, classifyReply } from './classify.js';
 import { abortedError, type ConnectSettings, connectFtp, type FtpConnection } from './connection.js';
 import { checkedAgainstHead, collect, headCheckBytes } from './head-check.js';
 import type { FtpLocation } from './location.js';
-import { mdtmValidator, parseMdtmReply, parseSizeReply } from './replies.js';
+import { mdtmTime, mdtmValidator, parseMdtmReply, parseSizeReply } from './replies.js';
 import { startRetrieve } from './retrieve.js';
 
 /** What SIZE and MDTM said about the file just now. */
 interface FileFacts {
   readonly size: number | undefined;
   readonly validator: Validator | undefined;
+  readonly modifiedAt: Date | undefined;
 }
 
 /**
@@ -66,6 +67,7 @@ export class FtpRemote implements Remote {
       return {
         size: facts.size,
         validator: facts.validator,
+        modifiedAt: facts.modifiedAt,
         acceptsRanges: connection.features.get('REST') === 'STREAM' ? true : undefined,
         url: this.#location.displayUrl,
       };
@@ -159,14 +161,17 @@ export class FtpRemote implements Remote {
     // Without SIZE, a 550 to MDTM says the same.
     const refusal = [sizeReply, mdtmReply].find((reply) => reply.code === 550 || reply.code === 530);
     if (refusal !== undefined && (sizeReply.code >= 500 || refusal === sizeReply)) {
-      throw classifyReply(refusal.code, refusal.message, 'command', this.#location.host);
+      const { host, displayUrl } = this.#location;
+      throw classifyReply(refusal.code, refusal.message, 'command', host, undefined, displayUrl);
     }
     const temporary = [sizeReply, mdtmReply].find((reply) => reply.code >= 400 && reply.code < 500);
     if (temporary !== undefined)
       throw classifyReply(temporary.code, temporary.message, 'command', this.#location.host);
+    const mdtm = mdtmReply.code === 213 ? parseMdtmReply(mdtmReply.message) : undefined;
     return {
       size: sizeReply.code === 213 ? parseSizeReply(sizeReply.message) : undefined,
-      validator: mdtmReply.code === 213 ? mdtmValidator(parseMdtmReply(mdtmReply.message)) : undefined,
+      validator: mdtmValidator(mdtm),
+      modifiedAt: mdtmTime(mdtm),
     };
   }
 

@@ -20,6 +20,29 @@ export function parseMdtmReply(message: string): string | undefined {
 }
 
 /**
+ * The time an MDTM timestamp names (RFC 3659 §2.3: UTC, `YYYYMMDDHHMMSS[.sss]`), or undefined when it
+ * names no real time (month 13, February 30th).
+ */
+export function mdtmTime(mdtm: string | undefined): Date | undefined {
+  if (mdtm === undefined) return undefined;
+  const [year, month, day, hour, minute, second] = [0, 4, 6, 8, 10, 12].map((at, index) =>
+    Number(mdtm.slice(at, index === 0 ? 4 : at + 2)),
+  ) as [number, number, number, number, number, number];
+  const fraction = mdtm.length > 15 ? Number(`0${mdtm.slice(14)}`) : 0;
+  const time = Date.UTC(year, month - 1, day, hour, minute, second, Math.floor(fraction * 1000));
+  const date = new Date(time);
+  // Date.UTC rolls month 13 into next year; a real timestamp reads back the same.
+  const isReal =
+    date.getUTCFullYear() === year &&
+    date.getUTCMonth() === month - 1 &&
+    date.getUTCDate() === day &&
+    date.getUTCHours() === hour &&
+    date.getUTCMinutes() === minute &&
+    date.getUTCSeconds() === second;
+  return isReal ? date : undefined;
+}
+
+/**
  * The validator of an FTP file: its MDTM timestamp as `mdtm:<YYYYMMDDHHMMSS[.sss]>`. Weak, because a
  * file replaced within the server's time resolution keeps it; core compares the size separately
  * and re-reads an overlap before each resume.

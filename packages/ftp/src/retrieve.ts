@@ -68,7 +68,8 @@ export async function startRetrieve(
         signal.removeEventListener('abort', onAbort);
         const failure = signal.aborted
           ? abortedError(error)
-          : (restRefusal ?? classifyFtpError(error, isStarted ? 'transfer' : 'command', host));
+          : (restRefusal ??
+            classifyFtpError(error, isStarted ? 'transfer' : 'command', host, location.displayUrl));
         body.fail(failure);
         reject(failure);
       },

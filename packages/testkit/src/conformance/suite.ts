@@ -5,6 +5,7 @@ import { type DownloadEvent, type DownloadOptions, download, ErrorCode } from '@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { makeContent, seededRandom, sha256 } from '../content.js';
 import { failureOf } from '../harness.js';
+import { finishedSlice } from './finished.js';
 import type { ConformanceServer, ConformanceTarget } from './target.js';
 
 const overlap = 65_536;
@@ -225,6 +226,14 @@ export function runConformanceSuite(target: ConformanceTarget): void {
       expect(error.code).toBe(ErrorCode.CHECKSUM);
       expect(await exists(other)).toBe(false);
       expect(await exists(`${other}.corrupt`)).toBe(true);
+    });
+
+    finishedSlice({
+      server: () => server,
+      setup,
+      options: (path, destination, sink) => options(server, path, destination, sink),
+      content,
+      overlap,
     });
 
     describe('segmented (4 connections)', () => {

@@ -21,7 +21,9 @@ export class FtpFileStore {
    */
   put(path: string, content: Uint8Array): void {
     const previous = this.#files.get(path);
-    const now = Date.now();
+    // A day back, as a file that was there before the download: a finished file that kept the time
+    // of its own writing instead of the server's would then differ from MDTM.
+    const now = Date.now() - 86_400_000;
     const mtimeMs = previous === undefined ? now : Math.max(now, previous.mtimeMs + 1000);
     this.#files.set(path, { content, mtimeMs, isUnreadable: false });
   }

@@ -62,7 +62,8 @@ export class SftpFileStore {
 }
 
 function nextMtime(previous: SftpFile | undefined): number {
-  const now = Math.floor(Date.now() / 1000);
+  // A day back, as a file that was there before the download (see the FTP store).
+  const now = Math.floor(Date.now() / 1000) - 86_400;
   return previous === undefined ? now : Math.max(now, previous.mtime + 1);
 }
 
