@@ -76,12 +76,20 @@ export async function main(argv: readonly string[], io: Io = processIo()): Promi
 export function usageErrorLine(text: string): string {
   const line = text
     .replace(/^error: /, '')
+    // commander's "option '-c, --connections <n>' argument '0' is invalid. <reason>" → "--connections: <reason>".
+    .replace(/^option '(?:-\w, )?(-[\w-]+)[^']*' argument '.*' is invalid\. (.)(.)/s, optionReason)
     .replace(/\s*\n\(Did you mean (.*)\?\)/, ' (did you mean $1?)')
     .trim();
   const pointsToHelp = /^(unknown option|unknown command|too many arguments|missing required argument)/.test(
     line,
   );
   return `reget: ${line}${pointsToHelp ? '; see reget --help.' : ''}`;
+}
+
+/** `--name: reason`, the reason's first word lower-cased unless it is an acronym (`SFTP`). */
+function optionReason(_: string, name: string, first: string, second: string): string {
+  const isWord = second === ' ' || second.toLowerCase() === second;
+  return `${name}: ${isWord ? first.toLowerCase() : first}${second}`;
 }
 
 /**

@@ -17,7 +17,7 @@ import {
 } from './output-name.js';
 import { passphraseVariable, passwordVariable, promptPassword, withPassword } from './password.js';
 import { isSensitiveHeader, type SecretScrubber } from './secrets.js';
-import { parseUserUrl, readInputFile } from './url-input.js';
+import { parseInputLine, parseUserUrl, readInputFile } from './url-input.js';
 
 /** Everything checked and ready: the files to fetch and the adapters to fetch them with. */
 export interface DownloadPlan {
@@ -48,9 +48,8 @@ export async function planDownloads(
 ): Promise<DownloadPlan> {
   const { io, scrubber } = context;
   const inputUrls = flags.inputFile === undefined ? [] : await readInputFile(flags.inputFile, io.stdin);
-  const texts = [...urlArgs, ...inputUrls];
-  checkCombinations(texts.length, flags);
-  const parsed = texts.map((text) => parseUserUrl(text));
+  checkCombinations(urlArgs.length + inputUrls.length, flags);
+  const parsed = [...urlArgs.map((text) => parseUserUrl(text)), ...inputUrls.map(parseInputLine)];
   for (const url of parsed) scrubber.addUrl(url);
   for (const [name, value] of Object.entries(flags.header ?? {}))
     if (isSensitiveHeader(name)) scrubber.add(value);

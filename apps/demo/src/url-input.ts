@@ -8,20 +8,44 @@ import { assertSupportedScheme } from './adapters.js';
  * lines starting with `#` are skipped; `-` reads standard input).
  */
 
+/** One URL of an input file, with where it stands, so a bad line can be named. */
+export interface InputLine {
+  readonly text: string;
+  /** `file:line`, e.g. `urls.txt:12` (`-:12` for standard input). */
+  readonly where: string;
+}
+
+const readFailures: Record<string, string> = {
+  ENOENT: 'it does not exist',
+  EISDIR: 'it is a directory',
+  EACCES: 'permission denied',
+};
+
 /** Reads the URLs listed in an input file. Throws BAD_INPUT when it cannot be read. */
-export async function readInputFile(path: string, stdin: NodeJS.ReadableStream): Promise<string[]> {
+export async function readInputFile(path: string, stdin: NodeJS.ReadableStream): Promise<InputLine[]> {
   let content: string;
   try {
     content = path === '-' ? await text(stdin) : await readFile(path, 'utf8');
   } catch (cause) {
-    const reason =
-      (cause as NodeJS.ErrnoException).code === 'ENOENT' ? 'it does not exist' : 'it cannot be read';
+    const reason = readFailures[(cause as NodeJS.ErrnoException).code ?? ''] ?? 'it cannot be read';
     throw new RegetError(ErrorCode.BAD_INPUT, `Cannot read the input file ${path}: ${reason}.`, { cause });
   }
-  return content
-    .split(/\r?\n/)
-    .map((line) => line.trim())
-    .filter((line) => line !== '' && !line.startsWith('#'));
+  return content.split(/\r?\n/).flatMap((line, index) => {
+    const trimmed = line.trim();
+    return trimmed === '' || trimmed.startsWith('#')
+      ? []
+      : [{ text: trimmed, where: `${path}:${index + 1}` }];
+  });
+}
+
+/** {@link parseUserUrl} for a line of an input file: a bad one is named by file and line number. */
+export function parseInputLine(line: InputLine): URL {
+  try {
+    return parseUserUrl(line.text);
+  } catch (error) {
+    if (!(error instanceof RegetError)) throw error;
+    throw new RegetError(error.code, `${line.where}: ${error.message}`, { cause: error.cause });
+  }
 }
 
 /**

@@ -1,4 +1,4 @@
-import { writeFile } from 'node:fs/promises';
+import { readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { buildCli, linesOf, runCli, startCli } from './cli-process.js';
@@ -169,15 +169,29 @@ describe('downloads over HTTP, as a user runs them', () => {
     expect(await listDirectory(directory)).toEqual(['file.bin', 'second.bin']);
   });
 
-  it('an existing file is left alone (exit 3) unless --overwrite', async () => {
+  it('a finished download run again exits 0 untouched; a file that is not the remote one is left alone (exit 3)', async () => {
     const directory = await fixture.newDirectory();
     const url = fixture.server.url('/file.bin');
+    const destination = join(directory, 'file.bin');
     expect((await runCli(['-q', '-d', directory, url])).code).toBe(0);
-    const again = await runCli(['-q', '-d', directory, url]);
-    expect(again.code).toBe(3);
-    expect(again.stderr).toMatch(/--overwrite/);
-    expect(again.stderr).toContain('--continue');
+    const before = await stat(destination);
+    fixture.server.resetCounters();
+    const again = await runCli(['-d', directory, url]);
+    expect(again.code).toBe(0);
+    expect(again.stdout + again.stderr).toMatch(/already complete/);
+    expect(fixture.server.bytesSent()).toBeLessThanOrEqual(65_536);
+    expect((await stat(destination)).mtimeMs).toBe(before.mtimeMs);
+    expect(sha256(await readFile(destination))).toBe(sha256(content));
+    // Another file under the same name (same size, other bytes, its own time) is not reget's to touch.
+    const other = Buffer.alloc(content.length, 7);
+    await writeFile(destination, other);
+    const refused = await runCli(['-q', '-d', directory, url]);
+    expect(refused.code).toBe(3);
+    expect(refused.stderr).toMatch(/--overwrite/);
+    expect(refused.stderr).toContain('--continue');
+    expect(sha256(await readFile(destination))).toBe(sha256(other));
     expect((await runCli(['-q', '--overwrite', '-d', directory, url])).code).toBe(0);
+    expect(sha256(await readFile(destination))).toBe(sha256(content));
   });
 
   it('--checksum: a match exits 0, a mismatch exits 8 and hands back no file', async () => {

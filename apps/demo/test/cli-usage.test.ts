@@ -14,6 +14,7 @@ beforeAll(async () => {
   workDir = await mkdtemp(join(tmpdir(), 'reget-cli-usage-'));
   await writeFile(join(workDir, 'not-a-certificate.pem'), 'just text\n');
   await writeFile(join(workDir, 'empty-list.txt'), '# nothing yet\n\n');
+  await writeFile(join(workDir, 'bad-list.txt'), `# two good, then a bad one\n${refusedUrl}\nnot a url\n`);
   await buildCli();
 }, 120_000);
 
@@ -96,7 +97,27 @@ describe('bad input: exit 2, one line, no stack trace, before any byte moves', (
     ['-o naming a directory', ['-o', '.', refusedUrl], '-d'],
     ['-o naming a directory with a slash', ['-o', 'somewhere/', refusedUrl], '-d'],
     ['an input file with no URL in it', ['-i', 'empty-list.txt'], 'no URL'],
+    ['a directory given as the input file', ['-i', '.'], 'is a directory'],
+    ['a bad line in the input file, named by file and line', ['-i', 'bad-list.txt'], 'bad-list.txt:3:'],
   ];
+
+  // Option values: reget's one sentence naming the option, not commander's "argument … is invalid. …".
+  const optionValues: Array<[string[], string]> = [
+    [['--limit-rate', 'garbage'], '--limit-rate: '],
+    [['-c', '0'], '--connections: '],
+    [['-j', '-1'], '--jobs: '],
+    [['--checksum', 'sha256:abc'], '--checksum: a sha256 checksum'],
+  ];
+  for (const [args, start] of optionValues) {
+    it(`${args.join(' ')} is one sentence that names the option`, async () => {
+      const result = await runCli([...args, refusedUrl], { cwd: workDir });
+      expectOneLineFailure(result, 2);
+      expect(result.stderr.startsWith(`reget: ${start}`)).toBe(true);
+      expect(result.stderr).not.toMatch(/is invalid\./);
+      // One sentence: a full stop only at the end of the line.
+      expect(result.stderr.trim().slice(0, -1)).not.toMatch(/\.\s/);
+    });
+  }
 
   for (const [name, args, hint] of cases) {
     it(name, async () => {

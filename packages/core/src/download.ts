@@ -111,7 +111,7 @@ export async function download(options: DownloadOptions): Promise<DownloadResult
       await removeJournal(paths.journal);
       throw new RegetError(
         ErrorCode.CHECKSUM,
-        `${paths.destination}: ${checksum.algorithm} mismatch (expected ${checksum.hex}, got ${digest}); the file was kept as ${paths.corrupt}.`,
+        `The ${checksum.algorithm} checksum does not match (expected ${checksum.hex}, got ${digest}); the bytes were kept as ${paths.corrupt}.`,
         { retryable: false },
       );
     }

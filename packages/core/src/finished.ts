@@ -66,7 +66,7 @@ export async function confirmFinished(
   if (checksum && digest !== checksum.hex) {
     throw new RegetError(
       ErrorCode.CHECKSUM,
-      `${checksum.algorithm} mismatch in ${paths.destination} (expected ${checksum.hex}, got ${digest}); the file was left as it was.`,
+      `The ${checksum.algorithm} checksum does not match (expected ${checksum.hex}, got ${digest}); the file was left as it was.`,
       { retryable: false },
     );
   }

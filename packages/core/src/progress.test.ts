@@ -106,6 +106,15 @@ describe('true progress', () => {
     }
   });
 
+  it('gives a download too fast to smooth its real speed in the last progress event', async () => {
+    const { run } = await setup('strong');
+    // The default interval: a 300 kB download from memory takes a few ms, less than one interval.
+    const { events } = await run({ progressIntervalMs: 200 });
+    const last = progressOf(events).at(-1);
+    expect(last?.bytesOnDisk).toBe(size);
+    expect(last?.bytesPerSecond).toBeGreaterThan(0);
+  });
+
   it('reports an unknown total as unknown, with no ETA, fresh and on a resume', async () => {
     const { server, run } = await setup('strong', sizeless);
     server.setFaults({ dropAfterBytes: 120_000, dropTimes: 1 });

@@ -14,12 +14,21 @@ export class ProgressMeter {
   #lastTime: number | undefined;
   #lastBytes = 0;
   #hasSample = false;
+  /** The first and the latest sample, for the average of a transfer too short to smooth. */
+  #firstTime = 0;
+  #firstBytes = 0;
+  #latestTime = 0;
+  #latestBytes = 0;
 
   /** Records that `receivedBytes` have arrived in total by `now` (ms). */
   sample(receivedBytes: number, now: number): void {
+    this.#latestTime = now;
+    this.#latestBytes = receivedBytes;
     if (this.#lastTime === undefined) {
       this.#lastTime = now;
       this.#lastBytes = receivedBytes;
+      this.#firstTime = now;
+      this.#firstBytes = receivedBytes;
       return;
     }
     const elapsed = now - this.#lastTime;
@@ -34,7 +43,14 @@ export class ProgressMeter {
 
   /** Speed and time left, given the bytes on disk and the true total (undefined when unknown). */
   read(bytesOnDisk: number, total: number | undefined): ProgressReading {
-    const bytesPerSecond = Math.max(0, Math.round(this.#speed));
+    // A transfer shorter than one smoothing step still has a speed: its average so far.
+    const elapsed = this.#latestTime - this.#firstTime;
+    const speed = this.#hasSample
+      ? this.#speed
+      : elapsed > 0
+        ? ((this.#latestBytes - this.#firstBytes) * 1000) / elapsed
+        : 0;
+    const bytesPerSecond = Math.max(0, Math.round(speed));
     const etaSeconds =
       total !== undefined && bytesPerSecond > 0
         ? Math.max(0, (total - bytesOnDisk) / bytesPerSecond)
