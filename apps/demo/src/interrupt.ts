@@ -24,6 +24,11 @@ export class Interrupt {
     };
   }
 
+  /** Stops as the first signal would, for a reason of the command's own (its parent went away). */
+  stop(reason: string): void {
+    if (!this.#controller.signal.aborted) this.#controller.abort(new RegetError(ErrorCode.ABORTED, reason));
+  }
+
   /** Aborted on the first SIGINT or SIGTERM. */
   get signal(): AbortSignal {
     return this.#controller.signal;

@@ -11,6 +11,8 @@ export interface BannerContext {
   readonly folder: ServedFolder;
   /** The `--flaky` seed, when flaky. */
   readonly flakySeed: number | undefined;
+  /** The serving process, so it can be stopped from another terminal. */
+  readonly pid: number;
 }
 
 /**
@@ -56,7 +58,7 @@ export function renderServeBanner(servers: ServeServers, context: BannerContext)
   }
   lines.push(
     'The files were read into memory at start: after changing one on disk, restart reget serve.',
-    'Press Ctrl-C to stop.',
+    `Press Ctrl-C to stop, or run: kill ${context.pid} (it also stops when the program that started it ends).`,
   );
   return lines;
 }
@@ -65,6 +67,7 @@ function exampleCommands(servers: ServeServers, path: string): string[] {
   return servers.endpoints.map((endpoint) => {
     const password = endpoint.name === 'HTTP' ? '' : `REGET_PASSWORD=${servers.password} `;
     const options = endpoint.options.map((option) => (option.includes(' ') ? `'${option}'` : option));
-    return `  ${password}reget ${[...options, endpoint.urlOf(path)].join(' ')}`;
+    // npx finds the command in a clone (node_modules/.bin) and in a global install alike.
+    return `  ${password}npx reget ${[...options, endpoint.urlOf(path)].join(' ')}`;
   });
 }

@@ -25,6 +25,7 @@ import { certificatePath, loadServeIdentity } from './serve-state.js';
 export async function runServeCommand(directory: string, flags: ServeFlags, io: Io): Promise<number> {
   const interrupt = new Interrupt();
   interrupt.install();
+  const orphanWatch = watchParent(interrupt, io);
   let temporaryDirectory: string | undefined;
   try {
     const folder = await readServedFolder(directory);
@@ -57,7 +58,12 @@ export async function runServeCommand(directory: string, flags: ServeFlags, io: 
             seed,
           );
     try {
-      const banner = renderServeBanner(servers, { directory: resolve(directory), folder, flakySeed: seed });
+      const banner = renderServeBanner(servers, {
+        directory: resolve(directory),
+        folder,
+        flakySeed: seed,
+        pid: process.pid,
+      });
       io.stdout.write(`${banner.join('\n')}\n`);
       if (!interrupt.isInterrupted) await once(interrupt.signal, 'abort');
     } finally {
@@ -71,9 +77,26 @@ export async function runServeCommand(directory: string, flags: ServeFlags, io: 
     io.stderr.write(`${describeFailure(undefined, error)}\n`);
     return code;
   } finally {
+    clearInterval(orphanWatch);
     interrupt.uninstall();
     if (temporaryDirectory !== undefined) await rm(temporaryDirectory, { recursive: true, force: true });
   }
+}
+
+/**
+ * Stops serving once the process that started this one is gone: `npx reget serve dir &` makes npm
+ * the parent, and `kill $!` ends npm, not the server, which would go on holding its ports. Linux
+ * gives an orphan a new parent (init or a subreaper), so a changed parent pid means it is gone.
+ */
+function watchParent(interrupt: Interrupt, io: Io): NodeJS.Timeout {
+  const parent = process.ppid;
+  const timer = setInterval(() => {
+    if (process.ppid === parent || interrupt.isInterrupted) return;
+    io.stderr.write('reget serve: the program that started it has ended.\n');
+    interrupt.stop('The program that started reget serve has ended.');
+  }, 500);
+  timer.unref();
+  return timer;
 }
 
 /** A port already in use is the user's to fix (another serve, another program): say which. */

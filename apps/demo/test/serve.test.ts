@@ -1,10 +1,13 @@
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { watch } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { makeContent } from '@reget/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildCli, type CliResult, linesOf, runCli, startCli } from './cli-process.js';
+import { binPath, buildCli, type CliResult, linesOf, runCli, startCli } from './cli-process.js';
 import { fileHash, sha256 } from './http-fixture.js';
 
 const content = makeContent(400 * 1024, 11);
@@ -52,7 +55,7 @@ describe('reget serve', () => {
   it('serves a folder over HTTP and SFTP for the CLI, and stops with exit 0 on Ctrl-C', async () => {
     const serve = startCli(['serve', served]);
     try {
-      await serve.waitForOutput(/Press Ctrl-C to stop\./);
+      await serve.waitForOutput(/Press Ctrl-C to stop/);
       const banner = serve.stdout();
       const httpUrl = find(/http:\/\/127\.0\.0\.1:\d+\/file\.bin/, banner);
       expect(banner).toMatch(/http:\/\/127\.0\.0\.1:\d+\/sub\/note\.txt/);
@@ -84,7 +87,7 @@ describe('reget serve', () => {
   it('with --flaky, cuts connections and the CLI still ends with the exact file over FTP', async () => {
     const serve = startCli(['serve', '--flaky', '--seed', '7', served]);
     try {
-      await serve.waitForOutput(/Press Ctrl-C to stop\./);
+      await serve.waitForOutput(/Press Ctrl-C to stop/);
       const banner = serve.stdout();
       expect(banner).toContain('--seed 7');
       const password = find(/password (\S+)/, banner);
@@ -111,7 +114,7 @@ describe('reget serve', () => {
     for (let run = 0; run < 2; run++) {
       const serve = startCli(['serve', '--port', String(base), '--state', state, served]);
       try {
-        await serve.waitForOutput(/Press Ctrl-C to stop\.|reget: /);
+        await serve.waitForOutput(/Press Ctrl-C to stop|reget: /);
       } finally {
         serve.child.kill('SIGINT');
       }
@@ -165,4 +168,74 @@ describe('reget serve', () => {
     ]);
     expect(result.stdout).toBe('');
   });
+
+  it('prints its pid, and stops when the program that started it ends (npx, then kill $!)', async () => {
+    // A parent like npm's: it starts serve with the output in a file, then is killed with SIGKILL.
+    const log = join(root, `serve-orphan-${process.pid}.log`);
+    const parent = spawn(
+      process.execPath,
+      [
+        '-e',
+        `const { spawn } = require('node:child_process'); const fs = require('node:fs');
+         const out = fs.openSync(process.argv[1], 'w');
+         spawn(process.execPath, [process.argv[2], 'serve', process.argv[3]], { stdio: ['ignore', out, out] });
+         setInterval(() => {}, 1000);`,
+        log,
+        binPath,
+        served,
+      ],
+      { stdio: 'ignore' },
+    );
+    let servePid: number | undefined;
+    try {
+      const banner = await waitForFile(log, /or run: kill (\d+)/);
+      servePid = Number(find(/or run: kill (\d+)/, banner));
+      const httpUrl = find(/http:\/\/127\.0\.0\.1:\d+\/file\.bin/, banner);
+      expect(banner).toMatch(/npx reget .*http:\/\/127\.0\.0\.1:\d+\/file\.bin/);
+      expect(isRunning(servePid)).toBe(true);
+      parent.kill('SIGKILL');
+      await once(parent, 'exit');
+      // The server notices within its half-second check and closes its ports before exiting.
+      expect(await waitForFile(log, /reget serve: stopped\./)).toContain('ended');
+      const refused = await runCli(['-q', '--retries', '0', '-d', await newDirectory(), httpUrl]);
+      expect(refused.code).toBe(4);
+    } finally {
+      parent.kill('SIGKILL');
+      if (servePid !== undefined && isRunning(servePid)) process.kill(servePid, 'SIGKILL');
+    }
+  });
 });
+
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Waits (bounded) until the file at `path` matches `pattern`, re-reading it when it changes. */
+async function waitForFile(path: string, pattern: RegExp, timeoutMs = 20_000): Promise<string> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const text = await readFile(path, 'utf8').catch(() => '');
+    if (pattern.test(text)) return text;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${pattern} in:\n${text}`);
+    // Woken by a change of the file, or after 200 ms (the file may not exist yet to be watched).
+    await new Promise<void>((resolve) => {
+      let watcher: ReturnType<typeof watch> | undefined;
+      const wake = () => {
+        watcher?.close();
+        clearTimeout(timer);
+        resolve();
+      };
+      const timer = setTimeout(wake, 200);
+      try {
+        watcher = watch(path, wake);
+      } catch {
+        // Not created yet: the timer wakes us.
+      }
+    });
+  }
+}
