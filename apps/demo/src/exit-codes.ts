@@ -11,7 +11,7 @@ export const ExitCode = {
   INTERNAL: 1,
   /** Usage or bad input: a malformed URL, an unknown scheme, a bad option value. */
   USAGE: 2,
-  /** A local file error: missing directory, no space, no permission, file exists, locked. */
+  /** A local file error: missing directory, no space, no permission, locked, a file exists that is not the remote's. */
   LOCAL: 3,
   /** The network failed and retries ran out (refused, reset, timeout, cut short). */
   NETWORK: 4,

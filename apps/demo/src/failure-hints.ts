@@ -12,7 +12,7 @@ import type { Job } from './job.js';
 export function rewordedCause(job: Job | undefined, error: RegetError): string | undefined {
   switch (error.code) {
     case ErrorCode.EXISTS:
-      return 'the file already exists; use --overwrite to replace it, or --continue to resume it (a finished download? --continue checks it against the remote)';
+      return "a file by that name exists and is not the remote's current version; use --overwrite to replace it, or --continue to resume it as a partial download";
     case ErrorCode.LOCKED: {
       // The lock holds "pid host"; core's message names the process, which is all the CLI needs.
       const pid = /\bprocess (\d+)/.exec(error.message)?.[1];

@@ -7,7 +7,16 @@ Resuming:
   (--no-restart makes that an error instead). The finished file is renamed into place only
   once its size, and its checksum when --checksum is given, are verified; after a checksum
   mismatch the bytes are kept as <file>.corrupt, for a look, and never under the file's name.
-  An existing file is never replaced unless --overwrite (or resumed, with --continue).
+  Running a finished download again prints "already complete" and exits 0 when the file is still
+  the remote's current version (same size and modification time, or, without a time, the same
+  last 64 KiB). Any other existing file is never replaced unless --overwrite (or resumed, with
+  --continue).
+
+Retries:
+  A connection that is cut, reset or stalls is retried from the bytes on disk (--retries times in
+  a row without progress). A connection refused, or a host name that does not resolve, before the
+  server ever answered fails at once: a typo in the host or the port. Once the server has answered,
+  a refusal is retried (the server may be restarting).
 
 Passwords:
   Put the user in the URL (sftp://alice@host/path) and the password in REGET_PASSWORD, or use
@@ -18,7 +27,8 @@ Exit codes:
   0    every file is complete (including "already complete")
   1    an unexpected error (a bug: run with --debug and report it)
   2    usage or bad input: malformed URL, unknown scheme, bad option value
-  3    local file error: missing directory, no space, no permission, file exists, locked
+  3    local file error: missing directory, no space, no permission, locked, or a file
+       exists that is not the remote's current version
   4    network error after retries (refused, reset, timed out, cut short)
   5    TLS certificate or SSH host key could not be verified
   6    authentication failed

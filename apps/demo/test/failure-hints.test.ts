@@ -20,11 +20,11 @@ const job: Job = {
 const fingerprint = `SHA256:${'A'.repeat(43)}`;
 
 describe('failure lines say what to do, from the error code (tests assert hint words, not sentences)', () => {
-  it('an existing file: the flags, and that --continue checks a finished download', () => {
+  it("an existing file that is not the remote's: the flags that replace or resume it", () => {
     const line = describeFailure(job, new RegetError(ErrorCode.EXISTS, 'Exists.'));
     expect(line).toContain('--overwrite');
     expect(line).toContain('--continue to resume');
-    expect(line).toContain('checks it against the remote');
+    expect(line).toContain("not the remote's current version");
   });
 
   it('a locked file: another reget and its process, wait; no "run again to resume"', () => {
