@@ -1,4 +1,5 @@
 import type { RegetError } from './errors.js';
+import type { DownloadResult } from './options.js';
 
 /** Why a download starts again from zero instead of resuming. */
 export type RestartReason =
@@ -11,24 +12,31 @@ export type RestartReason =
 /** Events a download emits, in order. Libraries never print; the CLI renders these. */
 export type DownloadEvent =
   | {
-      /** The remote was probed. */
+      /** The remote was probed (once per attempt). */
       readonly type: 'probe';
+      /** The final URL after redirects, without credentials. */
       readonly url: string;
+      /** The remote's size, or undefined when the server does not say. */
       readonly total: number | undefined;
+      /** Whether the server serves ranges: true, false, or undefined when it does not say. */
       readonly acceptsRanges: boolean | undefined;
     }
   | {
       /** What this attempt will do and why. */
       readonly type: 'decision';
+      /** Start from zero, resume what is on disk, start again, or nothing to fetch. */
       readonly action: 'fresh' | 'resume' | 'restart' | 'complete';
       /** Bytes already on disk that this attempt keeps (with segments, not one contiguous offset). */
       readonly offset: number;
+      /** The true total, or undefined when unknown. */
       readonly total: number | undefined;
+      /** Why, in words (for logs; not a stable value). */
       readonly reason: string;
     }
   | {
       /** The bytes on disk were discarded and the download starts again from zero. */
       readonly type: 'restart';
+      /** Why: a stable value, see {@link RestartReason}. */
       readonly reason: RestartReason;
       /** Bytes that were on disk before the restart. */
       readonly discardedBytes: number;
@@ -36,20 +44,30 @@ export type DownloadEvent =
   | {
       /** An attempt failed and another one follows after `delayMs`. */
       readonly type: 'retry';
+      /** The attempt that failed, counting from 1. */
       readonly attempt: number;
+      /** How long core waits before the next attempt (backoff, or the server's Retry-After). */
       readonly delayMs: number;
+      /** Why the attempt failed. */
       readonly error: RegetError;
       /** Bytes on disk when the attempt failed (all kept for the next one). */
       readonly bytesOnDisk: number;
       readonly total: number | undefined;
     }
   | {
+      /**
+       * Bytes on disk of the true total: at most every `progressIntervalMs` while bytes arrive, once
+       * more when they pause, and once when every byte is on disk.
+       */
       readonly type: 'progress';
       /** Bytes of the file on disk (never just the bytes of this attempt). */
       readonly bytesOnDisk: number;
       /** The true total, or undefined when unknown. Never "what is left". */
       readonly total: number | undefined;
-      /** Smoothed bytes per second. */
+      /**
+       * Bytes per second received in this call, smoothed over about 3 s; a transfer shorter than
+       * one smoothing step reports its average. 0 before any byte arrived.
+       */
       readonly bytesPerSecond: number;
       /** Seconds left, or undefined when the total or the speed is unknown. */
       readonly etaSeconds: number | undefined;
@@ -59,7 +77,9 @@ export type DownloadEvent =
   | {
       /** How many connections the download uses when more than one was asked for. */
       readonly type: 'segments';
+      /** The `connections` asked for. */
       readonly requested: number;
+      /** The connections this attempt uses. */
       readonly used: number;
       /** Why fewer connections than requested are used, when so. */
       readonly reason: string | undefined;
@@ -67,6 +87,8 @@ export type DownloadEvent =
   | {
       /** Size and checksum were verified and the file renamed into place. */
       readonly type: 'complete';
+      /** Size of the finished file. */
       readonly size: number;
+      /** True when nothing needed fetching (see {@link DownloadResult.isAlreadyComplete}). */
       readonly isAlreadyComplete: boolean;
     };

@@ -1,4 +1,5 @@
 import type { Adapter } from './contract.js';
+import type { RegetError } from './errors.js';
 import type { DownloadEvent } from './events.js';
 
 /** What to do when the destination already exists and no partial download of it is on disk. */
@@ -19,9 +20,17 @@ export interface DownloadOptions {
   /** The adapters to choose from by URL scheme. */
   readonly adapters: readonly Adapter[];
 
-  /** Aborts promptly; the partial and journal stay resumable. */
+  /**
+   * Aborts promptly: the call rejects with a {@link RegetError} whose code is `ABORTED` (whatever
+   * the signal's reason), and the partial and journal stay resumable by the next call.
+   */
   readonly signal?: AbortSignal | undefined;
-  /** Receives every event (decisions, restarts, retries, progress). Must not throw. */
+  /**
+   * Receives every {@link DownloadEvent}, synchronously and in order: `probe` and `decision` once
+   * per attempt, `restart`, `retry` and `segments` when they happen, `progress` at most every
+   * `progressIntervalMs` while bytes arrive (plus one when they pause and one when all are on disk,
+   * so the last progress event always shows the whole file), and `complete` last. Must not throw.
+   */
   readonly onEvent?: ((event: DownloadEvent) => void) | undefined;
   /** Failed attempts in a row that made no progress before giving up. Default 5. */
   readonly retries?: number | undefined;
@@ -41,7 +50,12 @@ export interface DownloadOptions {
   readonly allowRestart?: boolean | undefined;
   /** Ignore any partial on disk and start from zero. Default false. */
   readonly restart?: boolean | undefined;
-  /** What to do when the destination exists without a partial. Default `'error'`. */
+  /**
+   * What to do when the destination exists without a partial. Default `'error'`: a finished
+   * download that is still the remote's current version (same size and modification time, or the
+   * same last `overlapBytes` when the server gives no time) completes as already complete; any
+   * other file fails with EXISTS and is left alone.
+   */
   readonly ifExists?: ExistingFilePolicy | undefined;
   /** Parallel connections on disjoint ranges (when the remote serves ranges). Default 1. */
   readonly connections?: number | undefined;
@@ -51,18 +65,25 @@ export interface DownloadOptions {
   readonly minSegmentBytes?: number | undefined;
   /** Bytes re-read and compared before resuming when there is no strong validator. Default 65 536. */
   readonly overlapBytes?: number | undefined;
-  /** Minimum interval between progress events in ms. Default 200. */
+  /**
+   * Minimum interval between `progress` events in ms. Default 200. `0` reports every write (tests,
+   * tools that draw their own bars).
+   */
   readonly progressIntervalMs?: number | undefined;
 }
 
-/** What a finished download reports. */
+/** What a finished download reports (the promise of {@link download} resolves with it). */
 export interface DownloadResult {
+  /** Absolute path of the finished file. */
   readonly destination: string;
   /** Size of the finished file. */
   readonly size: number;
   /** Bytes received from the network in this call (including verification overlaps). */
   readonly fetchedBytes: number;
-  /** True when nothing needed fetching. */
+  /**
+   * True when nothing needed fetching: every byte was already on disk, or the destination was a
+   * finished download that is still the remote's current version (a rerun).
+   */
   readonly isAlreadyComplete: boolean;
   /** Attempts that resumed from bytes already on disk. */
   readonly resumes: number;

@@ -146,6 +146,23 @@ describe('DownloadQueue', () => {
     expect(sha256(await readFile(join(directory, 'cancelled.bin')))).toBe(sha256(content));
   });
 
+  it('runs a finished download again as already complete, fetching at most the overlap', async () => {
+    const queue = new DownloadQueue({ concurrency: 2 });
+    const first = queue.add(options('done.bin'));
+    await first.result;
+    const before = server.reads.length;
+    const again = queue.add(options('done.bin', { connections: 3 }));
+    const result = await again.result;
+    expect(result.isAlreadyComplete).toBe(true);
+    expect(result.fetchedBytes).toBeLessThanOrEqual(overlap);
+    // The memory server gives no modification time: the tail was read once, and only the tail.
+    expect(server.reads.slice(before).map((read) => [read.start, read.end])).toEqual([
+      [size - overlap, size],
+    ]);
+    expect(sha256(await readFile(join(directory, 'done.bin')))).toBe(sha256(content));
+    await queue.onIdle();
+  });
+
   it('cancels a waiting item without starting it', async () => {
     const queue = new DownloadQueue({ concurrency: 1 });
     const first = queue.add(options('first.bin'));
