@@ -1,3 +1,4 @@
+import { stat, utimes } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { overlapBytes } from './adapter-scenarios.js';
@@ -82,16 +83,24 @@ describe('the reget command against the real servers', () => {
         expect(await sha256File(output(name))).toBe(replacementSha256);
       });
 
-      it('reports an already complete file with --continue, and refuses to overwrite without it', async () => {
+      it('runs a finished download again to exit 0, the file untouched, fetching at most the overlap', async () => {
         const name = `cli-${protocol.name}-complete.bin`;
         await publish(name, ServedFile.sample);
         const url = protocol.url(name);
         expectExit(await runCli([url, '-o', output(name), ...trustFlags(url)]), Exit.success);
+        const finished = await stat(output(name));
 
-        const again = await runCli([url, '-o', output(name), '--continue', ...trustFlags(url)]);
-        expectExit(again, Exit.success);
-        expect(eventOf(again, 'result')).toMatchObject({ isAlreadyComplete: true });
+        for (const extra of [[], ['-c', '4'], ['--continue']]) {
+          const again = await runCli([url, '-o', output(name), ...extra, ...trustFlags(url)]);
+          expectExit(again, Exit.success);
+          expect(eventOf(again, 'result')).toMatchObject({ isAlreadyComplete: true });
+          expect(eventOf(again, 'result')?.fetchedBytes).toBeLessThanOrEqual(overlapBytes);
+        }
+        expect((await stat(output(name))).mtimeMs).toBe(finished.mtimeMs);
+        expect(await sha256File(output(name))).toBe(sampleSha256);
 
+        // The same bytes with a time that is not the server's: not provably the remote's, left alone.
+        await utimes(output(name), new Date('2001-02-03T04:05:06Z'), new Date('2001-02-03T04:05:06Z'));
         const refused = await runCli([url, '-o', output(name), ...trustFlags(url)]);
         expectExit(refused, Exit.local);
         expect(eventOf(refused, 'error')).toMatchObject({ code: 'EXISTS' });
