@@ -4,13 +4,14 @@
  *   npx vite-node --config vitest.config.ts packages/sftp/bench/throughput.ts -- [sizeMiB=256] [runs=3]
  *
  * The embedded server runs in a child process, so client and server do not share an event loop.
- * Compared: reget's pipelined read path, ssh2-sftp-client's default createReadStream and fastGet,
- * and OpenSSH's `sftp` client when installed. Bodies are only counted (fastGet writes a temp file).
+ * Compared: reget's pipelined read path (on its own connection, and through a connected
+ * ssh2-sftp-client Client given as `client`), ssh2-sftp-client's default createReadStream and
+ * fastGet, and OpenSSH's `sftp` client when installed. Bodies are only counted (fastGet writes a temp file).
  *
  * Environment:
  *   NODE_OPTIONS="--require ./packages/sftp/bench/no-binding.cjs"  run without ssh2's native crypto
  *   BENCH_SERVER_NODE_OPTIONS   NODE_OPTIONS for the server alone (e.g. "" to keep its binding)
- *   BENCH_METHODS               comma list of reget,stream,fastget,openssh (default: all)
+ *   BENCH_METHODS               comma list of reget,lent,stream,fastget,openssh (default: all)
  *   BENCH_READ_AHEAD_MIB        reget's readAheadBytes in MiB (default 4)
  *   BENCH_OPENSSH_CIPHER        cipher for OpenSSH's client (default: its own choice, chacha20-poly1305)
  *   BENCH_SHOW_CPU              print the client's CPU use per run
@@ -92,7 +93,7 @@ async function main(sizeMiB: number, runs: number): Promise<void> {
   );
 
   const baselineRss = process.memoryUsage().rss;
-  const methods = (process.env.BENCH_METHODS ?? 'reget,stream,fastget,openssh').split(',');
+  const methods = (process.env.BENCH_METHODS ?? 'reget,lent,stream,fastget,openssh').split(',');
   const results: Array<[string, number[], number?]> = [];
   if (methods.includes('reget')) {
     const reget: number[] = [];
@@ -105,6 +106,7 @@ async function main(sizeMiB: number, runs: number): Promise<void> {
     results.push(['reget pipelined read', reget, peakRss - baselineRss]);
   }
   const others: Array<[string, string, () => Promise<number>]> = [
+    ['lent', 'reget through a connected ssh2-sftp-client', () => viaLentClient(served)],
     ['stream', 'ssh2-sftp-client createReadStream (defaults)', () => viaCreateReadStream(served)],
     ['fastget', 'ssh2-sftp-client fastGet (to disk; cannot resume)', () => viaFastGet(served, directory)],
   ];
@@ -171,6 +173,26 @@ async function viaReget(served: Served): Promise<number> {
   let bytes = 0;
   for await (const chunk of (await remote.read({ start: 0, signal })).body) bytes += chunk.length;
   await remote.close();
+  return bytes;
+}
+
+/** reget reading through a connected ssh2-sftp-client Client (the `client` option), connecting included as for the others. */
+async function viaLentClient(served: Served): Promise<number> {
+  const client = new SftpClient();
+  await client.connect(clientConfig(served));
+  const adapter = createSftpAdapter({
+    client,
+    readAheadBytes: Number(process.env.BENCH_READ_AHEAD_MIB ?? 4) * mib,
+  });
+  const signal = new AbortController().signal;
+  const remote = await adapter.open(new URL(`sftp://127.0.0.1:${served.port}/big.bin`), {
+    signal,
+    connectTimeoutMs: 10_000,
+  });
+  let bytes = 0;
+  for await (const chunk of (await remote.read({ start: 0, signal })).body) bytes += chunk.length;
+  await remote.close();
+  await client.end();
   return bytes;
 }
 

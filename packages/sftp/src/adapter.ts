@@ -1,17 +1,25 @@
 import { type Adapter, ErrorCode, type OpenContext, RegetError, type Remote } from '@reget/core';
 import { untilAborted } from './abort.js';
-import { connect, formatSeconds } from './connection.js';
+import { formatSeconds } from './connect-error.js';
+import { borrow, type Connected, connect, internalsOf } from './connection.js';
 import { resolveCredentials } from './credentials.js';
 import { prepareHostKeyCheck } from './host-key.js';
-import { hostKeyPolicyOf, readTuningOf, type SftpAdapterOptions } from './options.js';
+import {
+  checkConnectOptions,
+  hostKeyPolicyOf,
+  passedConnectOptionsOf,
+  readTuningOf,
+  type SftpAdapterOptions,
+} from './options.js';
 import { SftpRemote } from './remote.js';
 import { SftpSession } from './session.js';
-import { parseSftpUrl } from './url.js';
+import { parseSftpUrl, type SftpLocation } from './url.js';
 
 /**
- * Creates the SFTP adapter (scheme `sftp`). Host keys are always verified — against known_hosts
- * (`~/.ssh/known_hosts` by default) or the pinned `hostKey` — before any credential is sent.
- * Throws BAD_INPUT for malformed options.
+ * Creates the SFTP adapter (scheme `sftp`) on ssh2-sftp-client. Host keys are always verified —
+ * against known_hosts (`~/.ssh/known_hosts` by default) or the pinned `hostKey` — before any
+ * credential is sent; with `client`, reget reads through the caller's connected Client instead and
+ * never closes it. Throws BAD_INPUT for malformed options.
  *
  * @example
  * ```ts
@@ -20,8 +28,24 @@ import { parseSftpUrl } from './url.js';
  * ```
  */
 export function createSftpAdapter(options: SftpAdapterOptions = {}): Adapter {
+  checkConnectOptions(options);
+  const { client } = options;
+  if (client !== undefined && internalsOf(client) === undefined) {
+    throw new RegetError(ErrorCode.BAD_INPUT, 'The client option is not an ssh2-sftp-client Client.');
+  }
   const hostKeyPolicy = hostKeyPolicyOf(options);
+  const passed = passedConnectOptionsOf(options);
   const tuning = readTuningOf(options);
+  const connectOwn = async (location: SftpLocation, context: OpenContext): Promise<Connected> => {
+    const [credentials, hostKeyCheck] = await untilAborted(
+      Promise.all([
+        resolveCredentials(location, options),
+        prepareHostKeyCheck(hostKeyPolicy, location.host, location.port),
+      ]),
+      context.signal,
+    );
+    return connect(location, credentials, hostKeyCheck, passed, context);
+  };
   return {
     name: 'sftp',
     schemes: ['sftp'],
@@ -37,21 +61,11 @@ export function createSftpAdapter(options: SftpAdapterOptions = {}): Adapter {
       }, context.connectTimeoutMs);
       const signal = AbortSignal.any([context.signal, deadline.signal]);
       try {
-        const [credentials, hostKeyCheck] = await untilAborted(
-          Promise.all([
-            resolveCredentials(location, options),
-            prepareHostKeyCheck(hostKeyPolicy, location.host, location.port),
-          ]),
-          signal,
-        );
-        const connection = await connect(location, credentials, hostKeyCheck, { ...context, signal });
-        try {
-          const sftp = await connection.openSftp(signal);
-          return new SftpRemote(connection, location, tuning, new SftpSession(sftp));
-        } catch (error) {
-          connection.close();
-          throw error;
-        }
+        const { connection, sftp } =
+          client !== undefined
+            ? borrow(client, location)
+            : await connectOwn(location, { ...context, signal });
+        return new SftpRemote(connection, location, tuning, new SftpSession(sftp, connection.isBorrowed));
       } finally {
         clearTimeout(timer);
       }

@@ -105,6 +105,13 @@ describe('authentication', () => {
     expect(methods()).toContain('publickey');
   });
 
+  it('logs in with the key itself given as privateKey, and refuses it next to identity as BAD_INPUT', async () => {
+    expect(await size(userUrl(), { privateKey: clientKey.private })).toBe(10);
+    expect(methods()).toEqual(['publickey', 'publickey']);
+    const both = () => createSftpAdapter({ identity: keyFile('id_plain'), privateKey: clientKey.private });
+    expect(both).toThrow(expect.objectContaining({ code: ErrorCode.BAD_INPUT }));
+  });
+
   it('logs in with an encrypted private key and its passphrase', async () => {
     expect(await size(userUrl(), { identity: keyFile('id_encrypted'), passphrase: 'correct horse' })).toBe(
       10,

@@ -1,4 +1,4 @@
-import { ErrorCode, isRegetError, RegetError } from '@reget/core';
+import { ErrorCode, isRegetError, notFoundError, RegetError } from '@reget/core';
 import ssh2 from 'ssh2';
 
 const status = ssh2.utils.sftp.STATUS_CODE;
@@ -22,10 +22,7 @@ export function classifySftpError(
   const code = (error as { code?: unknown } | undefined)?.code;
   switch (code) {
     case status.NO_SUCH_FILE:
-      return new RegetError(ErrorCode.NOT_FOUND, `No such file on the SFTP server: ${displayUrl}.`, {
-        cause: error,
-        retryable: false,
-      });
+      return notFoundError(displayUrl, 'SFTP no such file', error);
     case status.PERMISSION_DENIED:
       return new RegetError(ErrorCode.PERMISSION, `The SFTP server denied access to ${displayUrl}.`, {
         cause: error,

@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { userInfo } from 'node:os';
 import { ErrorCode, RegetError } from '@reget/core';
+import ssh2 from 'ssh2';
 import type { SftpAdapterOptions } from './options.js';
 import type { SftpLocation } from './url.js';
 
@@ -22,7 +23,7 @@ export interface SshCredentials {
 /**
  * Resolves who logs in and how: the URL's user and password win over the options; the SSH agent
  * (`agent`, else SSH_AUTH_SOCK) is used when neither a password nor a key file is given.
- * A key file that cannot be read is an AUTH failure, reported before connecting.
+ * A key that cannot be read or decrypted is an AUTH failure, reported before connecting.
  */
 export async function resolveCredentials(
   location: SftpLocation,
@@ -30,7 +31,8 @@ export async function resolveCredentials(
 ): Promise<SshCredentials> {
   const username = location.username ?? options.username ?? localUserName();
   const password = location.password ?? options.password;
-  let privateKey: Buffer | undefined;
+  let privateKey: Buffer | undefined =
+    typeof options.privateKey === 'string' ? Buffer.from(options.privateKey) : options.privateKey;
   if (options.identity !== undefined) {
     try {
       privateKey = await readFile(options.identity);
@@ -41,6 +43,16 @@ export async function resolveCredentials(
         retryable: false,
       });
     }
+  }
+  // ssh2 would throw inside connect(); parsed here, a wrong passphrase never reaches the server.
+  if (privateKey !== undefined && ssh2.utils.parseKey(privateKey, options.passphrase) instanceof Error) {
+    throw new RegetError(
+      ErrorCode.AUTH,
+      'The SSH private key cannot be used (wrong passphrase or unsupported format).',
+      {
+        retryable: false,
+      },
+    );
   }
   const agent =
     options.agent ??

@@ -39,12 +39,13 @@ describe('connecting', () => {
     await Promise.all(servers.splice(0).map((server) => new Promise((resolve) => server.close(resolve))));
   });
 
-  it('reports a refused connection as NETWORK, retryable', async () => {
+  it('reports a refused connection as NETWORK, retryable, with details.connectFailure for core', async () => {
     const { server, port } = await rawServer(() => undefined);
     await new Promise((resolve) => server.close(resolve));
     const error = await openFailure(port);
     expect(error.code).toBe(ErrorCode.NETWORK);
     expect(error.retryable).toBe(true);
+    expect(error.details.connectFailure).toBe('refused');
   });
 
   it('reports a server that closes before the handshake as NETWORK, retryable', async () => {

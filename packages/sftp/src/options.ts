@@ -1,17 +1,33 @@
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { ErrorCode, RegetError } from '@reget/core';
+import type { Algorithms } from 'ssh2';
+import type SftpClient from 'ssh2-sftp-client';
 import { type HostKeyAdded, type HostKeyPolicy, normalizeFingerprint } from './host-key.js';
 
-/** Options for {@link createSftpAdapter}. Credentials in the URL win over these. */
+/**
+ * Options for {@link createSftpAdapter}. Credentials in the URL win over these. The connect options
+ * carry ssh2-sftp-client's names (`username`, `password`, `privateKey`, `passphrase`, `agent`,
+ * `algorithms`, `keepaliveInterval`, `keepaliveCountMax`, `debug`); host and port come from the URL.
+ */
 export interface SftpAdapterOptions {
+  /**
+   * An ssh2-sftp-client `Client` that is already connected. reget then reads through its SFTP
+   * session and may open more SFTP channels on its SSH connection (closing only those); it never
+   * calls `end()` on it nor drops its connection. Host, port and user in URLs are taken as given
+   * (only the path is used), host keys are the caller's to have checked, and no other connect
+   * option may be given. Do not `end()` it while a download runs.
+   */
+  readonly client?: SftpClient | undefined;
   /** User name when the URL has none. Default: the local user name. */
   readonly username?: string | undefined;
   /** Password when the URL has none. Never printed. */
   readonly password?: string | undefined;
   /** Path of a private key file (OpenSSH or PEM format). */
   readonly identity?: string | undefined;
-  /** Passphrase of the `identity` key. */
+  /** The private key itself (OpenSSH or PEM format), as ssh2-sftp-client takes it; instead of `identity`. */
+  readonly privateKey?: string | Buffer | undefined;
+  /** Passphrase of the `identity` or `privateKey` key. */
   readonly passphrase?: string | undefined;
   /**
    * ssh-agent socket path. Default: `SSH_AUTH_SOCK`, used only when neither a password nor an
@@ -36,6 +52,17 @@ export interface SftpAdapterOptions {
    * tell the user (OpenSSH prints "Permanently added … to the list of known hosts").
    */
   readonly onHostKeyAdded?: ((added: HostKeyAdded) => void) | undefined;
+  /**
+   * SSH algorithms to offer (ssh2's `algorithms`). Unless `serverHostKey` is given, the key type
+   * known_hosts records for the host is asked for first.
+   */
+  readonly algorithms?: Algorithms | undefined;
+  /** Milliseconds between SSH keepalive packets; 0 (the default) sends none. */
+  readonly keepaliveInterval?: number | undefined;
+  /** Unanswered keepalives before the connection counts as lost. Default 3. */
+  readonly keepaliveCountMax?: number | undefined;
+  /** Called with ssh2-sftp-client's and ssh2's debug messages while connecting and after. */
+  readonly debug?: ((message: string) => void) | undefined;
   /** Bytes asked for by each READ request; capped at what the server accepts. Default 256 KiB. */
   readonly readRequestBytes?: number | undefined;
   /**
@@ -49,6 +76,60 @@ export interface SftpAdapterOptions {
 export interface ReadTuning {
   readonly requestBytes: number;
   readonly readAheadBytes: number;
+}
+
+/** Connect options passed to ssh2-sftp-client's `connect()` as they are. */
+export interface PassedConnectOptions {
+  readonly algorithms?: Algorithms;
+  readonly keepaliveInterval?: number;
+  readonly keepaliveCountMax?: number;
+  readonly debug?: (message: string) => void;
+}
+
+/** The options passed through to ssh2-sftp-client's `connect()`, without the unset ones. */
+export function passedConnectOptionsOf(options: SftpAdapterOptions): PassedConnectOptions {
+  const passed: Record<string, unknown> = {};
+  for (const name of ['algorithms', 'keepaliveInterval', 'keepaliveCountMax', 'debug'] as const) {
+    if (options[name] !== undefined) passed[name] = options[name];
+  }
+  return passed as PassedConnectOptions;
+}
+
+// Everything that shapes a connection reget would open itself; none applies to a caller's client.
+const connectOptionNames = [
+  'username',
+  'password',
+  'identity',
+  'privateKey',
+  'passphrase',
+  'agent',
+  'hostKey',
+  'knownHosts',
+  'acceptUnknownHostKey',
+  'onHostKeyAdded',
+  'algorithms',
+  'keepaliveInterval',
+  'keepaliveCountMax',
+  'debug',
+] as const satisfies readonly (keyof SftpAdapterOptions)[];
+
+/**
+ * Throws BAD_INPUT when `client` is given with options only a connection of reget's own would use
+ * (a pinned host key next to a connection that already exists would protect nothing), or when both
+ * `identity` and `privateKey` are given.
+ */
+export function checkConnectOptions(options: SftpAdapterOptions): void {
+  if (options.identity !== undefined && options.privateKey !== undefined) {
+    throw new RegetError(ErrorCode.BAD_INPUT, 'Give either identity (a key file) or privateKey, not both.');
+  }
+  if (options.client === undefined) return;
+  const given = connectOptionNames.filter((name) => options[name] !== undefined);
+  if (given.length > 0) {
+    throw new RegetError(
+      ErrorCode.BAD_INPUT,
+      `The option client is an existing connection, so ${given.join(', ')} cannot apply to it.`,
+    );
+  }
 }
 
 /** The host key policy the options describe; throws BAD_INPUT for a malformed fingerprint. */

@@ -66,6 +66,10 @@ describe('SftpRemote stat and read', () => {
     expect(stat.acceptsRanges).toBe(true);
     expect(stat.validator?.isStrong).toBe(false);
     expect(stat.validator?.value).toMatch(new RegExp(`^sftp:${size}:\\d+$`));
+    // SFTP v3 gives mtime in whole seconds since 1970: the validator's number, as a Date.
+    const mtime = Number(stat.validator?.value.split(':')[2]);
+    expect(stat.modifiedAt).toEqual(new Date(mtime * 1000));
+    expect(stat.modifiedAt?.getUTCFullYear()).toBeGreaterThanOrEqual(2025);
     expect(stat.url).not.toContain(encodeURIComponent(server.password));
   });
 

@@ -16,15 +16,17 @@ import { pipelinedRead } from './pipelined-read.js';
 import { type FileAttributes, SftpSession } from './session.js';
 import type { SftpLocation } from './url.js';
 
-/** Size and validator of one version of the file. */
+/** Size, validator and modification time of one version of the file. */
 interface Description {
   readonly size: number | undefined;
   readonly validator: Validator | undefined;
+  readonly modifiedAt: Date | undefined;
 }
 
 /**
  * One file on an SFTP server, over one SSH connection. Each read gets an SFTP channel of its own
  * (reused once a read finishes cleanly), so segments can read concurrently without logging in again.
+ * The first channel is the one ssh2-sftp-client opened when it connected; the others are reget's.
  */
 export class SftpRemote implements Remote {
   readonly #connection: SshConnection;
@@ -60,8 +62,8 @@ export class SftpRemote implements Remote {
       throw this.#classify(error, 'before-body');
     }
     this.#release(session, true);
-    const { size, validator } = described;
-    return { size, validator, acceptsRanges: true, url: this.#location.displayUrl };
+    const { size, validator, modifiedAt } = described;
+    return { size, validator, modifiedAt, acceptsRanges: true, url: this.#location.displayUrl };
   }
 
   /**
@@ -116,7 +118,7 @@ export class SftpRemote implements Remote {
     return { ...answer, end, body };
   }
 
-  /** Closes every channel and the connection. */
+  /** Closes every channel reget opened, and the connection unless the caller lent it. */
   async close(): Promise<void> {
     for (const session of this.#sessions) session.end();
     this.#sessions.clear();
@@ -179,7 +181,10 @@ export class SftpRemote implements Remote {
       size !== undefined && mtime !== undefined
         ? { value: `sftp:${size}:${mtime}`, isStrong: false }
         : undefined;
-    return { size, validator };
+    // SFTP v3 ATTRS carry mtime in whole seconds since the epoch (draft-ietf-secsh-filexfer-02 §5).
+    const modifiedAt =
+      mtime !== undefined && Number.isSafeInteger(mtime) ? new Date(mtime * 1000) : undefined;
+    return { size, validator, modifiedAt };
   }
 }
 

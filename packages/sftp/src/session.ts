@@ -14,20 +14,29 @@ const emptyBuffer = Buffer.alloc(0);
 /**
  * One SFTP channel, with ssh2's callbacks turned into promises. Errors are ssh2's own (an SFTP
  * status error carries the numeric status `code`); the caller classifies them.
+ *
+ * A borrowed session is the caller's (the one their ssh2-sftp-client `Client` holds): `end()` never
+ * closes it. reget only stops using it, and closes the file handles it opened once the requests it
+ * left in flight have been answered, so the channel stays as the caller had it.
  */
 export class SftpSession {
   readonly #sftp: SFTPWrapper;
+  readonly #isBorrowed: boolean;
   #isClosed = false;
+  readonly #onClosed = () => {
+    this.#isClosed = true;
+  };
+  /** Borrowed only: handles reget opened and has not closed, and requests still unanswered. */
+  readonly #handles = new Set<Buffer>();
+  #pending = 0;
 
-  constructor(sftp: SFTPWrapper) {
+  constructor(sftp: SFTPWrapper, isBorrowed = false) {
     this.#sftp = sftp;
+    this.#isBorrowed = isBorrowed;
     // 'end' comes first, when ssh2 fails the pending requests; a request sent after it would be
     // dropped silently by ssh2 and never answered.
-    const onClosed = () => {
-      this.#isClosed = true;
-    };
-    sftp.on('end', onClosed);
-    sftp.on('close', onClosed);
+    sftp.on('end', this.#onClosed);
+    sftp.on('close', this.#onClosed);
   }
 
   /** True once the channel closed (either side); such a session is never reused. */
@@ -47,27 +56,37 @@ export class SftpSession {
   }
 
   stat(path: string): Promise<FileAttributes> {
-    return new Promise((resolve, reject) => {
-      this.#call(reject, () =>
-        this.#sftp.stat(path, (error, stats) => (error ? reject(error) : resolve(attributesOf(stats)))),
-      );
-    });
+    return this.#track(
+      new Promise((resolve, reject) => {
+        this.#call(reject, () =>
+          this.#sftp.stat(path, (error, stats) => (error ? reject(error) : resolve(attributesOf(stats)))),
+        );
+      }),
+    );
   }
 
   open(path: string): Promise<Buffer> {
-    return new Promise((resolve, reject) => {
-      this.#call(reject, () =>
-        this.#sftp.open(path, 'r', (error, handle) => (error ? reject(error) : resolve(handle))),
-      );
-    });
+    return this.#track(
+      new Promise((resolve, reject) => {
+        this.#call(reject, () =>
+          this.#sftp.open(path, 'r', (error, handle) => {
+            if (error) return reject(error);
+            if (this.#isBorrowed) this.#handles.add(handle);
+            resolve(handle);
+          }),
+        );
+      }),
+    );
   }
 
   fstat(handle: Buffer): Promise<FileAttributes> {
-    return new Promise((resolve, reject) => {
-      this.#call(reject, () =>
-        this.#sftp.fstat(handle, (error, stats) => (error ? reject(error) : resolve(attributesOf(stats)))),
-      );
-    });
+    return this.#track(
+      new Promise((resolve, reject) => {
+        this.#call(reject, () =>
+          this.#sftp.fstat(handle, (error, stats) => (error ? reject(error) : resolve(attributesOf(stats)))),
+        );
+      }),
+    );
   }
 
   /**
@@ -75,29 +94,67 @@ export class SftpSession {
    * `length` (a short read), or none at end of file (SSH_FX_EOF).
    */
   read(handle: Buffer, offset: number, length: number): Promise<Buffer> {
-    return new Promise((resolve, reject) => {
-      const buffer = Buffer.allocUnsafe(length);
-      this.#call(reject, () =>
-        this.#sftp.read(handle, buffer, 0, length, offset, (error, bytesRead) => {
-          // ssh2 reports SSH_FX_EOF as a successful read of 0 bytes.
-          if (error) return reject(error);
-          if (bytesRead === 0) return resolve(emptyBuffer);
-          resolve(bytesRead === length ? buffer : buffer.subarray(0, bytesRead));
-        }),
-      );
-    });
+    return this.#track(
+      new Promise((resolve, reject) => {
+        const buffer = Buffer.allocUnsafe(length);
+        this.#call(reject, () =>
+          this.#sftp.read(handle, buffer, 0, length, offset, (error, bytesRead) => {
+            // ssh2 reports SSH_FX_EOF as a successful read of 0 bytes.
+            if (error) return reject(error);
+            if (bytesRead === 0) return resolve(emptyBuffer);
+            resolve(bytesRead === length ? buffer : buffer.subarray(0, bytesRead));
+          }),
+        );
+      }),
+    );
   }
 
   closeHandle(handle: Buffer): Promise<void> {
-    return new Promise((resolve, reject) => {
-      this.#call(reject, () => this.#sftp.close(handle, (error) => (error ? reject(error) : resolve())));
-    });
+    this.#handles.delete(handle);
+    return this.#track(
+      new Promise((resolve, reject) => {
+        this.#call(reject, () => this.#sftp.close(handle, (error) => (error ? reject(error) : resolve())));
+      }),
+    );
   }
 
-  /** Closes the channel without waiting; pending requests fail. */
+  /**
+   * Closes the channel without waiting; pending requests fail. A borrowed channel stays open: reget
+   * stops using it and closes its own handles once nothing it asked for is pending.
+   */
   end(): void {
     this.#isClosed = true;
-    this.#sftp.end();
+    if (!this.#isBorrowed) {
+      this.#sftp.end();
+      return;
+    }
+    this.#sftp.removeListener('end', this.#onClosed);
+    this.#sftp.removeListener('close', this.#onClosed);
+    this.#closeOwnHandles();
+  }
+
+  /** Borrowed only: counts `promise` as pending until it settles. */
+  #track<T>(promise: Promise<T>): Promise<T> {
+    if (!this.#isBorrowed) return promise;
+    this.#pending += 1;
+    const settled = () => {
+      this.#pending -= 1;
+      this.#closeOwnHandles();
+    };
+    promise.then(settled, settled);
+    return promise;
+  }
+
+  #closeOwnHandles(): void {
+    if (!this.#isClosed || this.#pending > 0) return;
+    for (const handle of this.#handles) {
+      try {
+        this.#sftp.close(handle, () => undefined);
+      } catch {
+        // The channel is gone, and the handles with it.
+      }
+    }
+    this.#handles.clear();
   }
 
   #call(reject: (error: unknown) => void, send: () => void): void {
