@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 
 /**
  * What the servers' own logs say each client asked for, so the crash tier can check "only fetch
- * what is missing" (DESIGN.md invariant 3) with evidence that does not come from reget itself.
+ * what is missing" (docs/design.md, invariant 3) with evidence that does not come from reget itself.
  */
 
 /** One request for bytes `[start, end)` of a file (`end` is Infinity for "to the end"). */

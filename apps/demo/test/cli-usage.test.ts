@@ -20,7 +20,7 @@ beforeAll(async () => {
 
 afterAll(() => rm(workDir, { recursive: true, force: true }));
 
-/** One clear sentence on stderr, nothing on stdout, and no stack trace (DESIGN invariant 6). */
+/** One clear sentence on stderr, nothing on stdout, and no stack trace (docs/design.md, invariant 6). */
 function expectOneLineFailure(result: CliResult, exitCode: number): void {
   expect({ code: result.code, stderr: result.stderr }).toMatchObject({ code: exitCode });
   expect(linesOf(result.stderr)).toHaveLength(1);

@@ -1,5 +1,5 @@
 /**
- * The contract between core and a protocol adapter (DESIGN.md, "The contract").
+ * The contract between core and a protocol adapter (docs/design.md, "The contract").
  *
  * An adapter says which URL schemes it handles and opens one remote per attempt. A remote answers
  * two questions — `stat` (how big, which version, can it serve ranges) and `read` (bytes from an

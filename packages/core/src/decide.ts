@@ -12,7 +12,7 @@ export interface LocalState {
   readonly url: string;
 }
 
-/** The decision for one attempt (DESIGN.md, "The algorithm"). */
+/** The decision for one attempt (docs/design.md, "The algorithm"). */
 export type Decision =
   | { readonly action: 'fresh'; readonly total: number | undefined; readonly reason: string }
   | {

@@ -10,7 +10,7 @@ export interface Assignment {
 }
 
 /**
- * Hands out the missing ranges of one plan to connections (DESIGN.md: a single connection is the
+ * Hands out the missing ranges of one plan to connections (docs/design.md: a single connection is the
  * plan with one range). Initially the gaps are split into as many pieces as there are connections;
  * later an idle connection takes an unassigned gap, or steals the far half of the largest range in
  * flight, so a slow or failed connection's bytes are fetched by another.

@@ -37,7 +37,7 @@ const exists = (path: string) =>
   );
 
 /**
- * The adapter conformance suite (DESIGN.md, "Tests"): every scenario core relies on, run against a
+ * The adapter conformance suite (docs/design.md, "Tests"): every scenario core relies on, run against a
  * real server through the adapter. Scenarios that need a fault the server cannot inject are listed
  * by name as not run, never skipped silently.
  */

@@ -5,7 +5,7 @@ import type { TestCertificate } from './certificate.js';
 export type FtpFinalReply = 226 | 421 | 426 | 451;
 
 /**
- * Faults of the embedded FTP server (FAULTS.md FTP-01..09, NET-01..03), on top of the shared
+ * Faults of the embedded FTP server (docs/faults.md FTP-01..09, NET-01..03), on top of the shared
  * {@link ServerFaults}: `dropAfterBytes` ends the data connection early, `ignoreRange` answers REST
  * with 350 and then sends from byte 0, `refuseRange` answers REST with 502, `stallAfterBytes` stops
  * sending but keeps the data connection open.

@@ -56,7 +56,7 @@ export type RawResponder = (request: RecordedRequest) => string | Uint8Array | u
 
 /**
  * Faults of the embedded HTTP server: the conformance ones ({@link ServerFaults}) plus HTTP-only
- * switches (FAULTS.md §1–3, §7). `{}` restores correct behaviour.
+ * switches (docs/faults.md §1–3, §7). `{}` restores correct behaviour.
  */
 export interface HttpServerFaults extends ServerFaults {
   /** Serve a 206 even when If-Range does not match (FAULTS CHG-03). */

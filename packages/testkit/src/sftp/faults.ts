@@ -1,7 +1,7 @@
 import type { ServerFaults } from '../conformance/target.js';
 
 /**
- * Faults of the embedded SFTP server (FAULTS.md SFTP-01..07, NET-01..03), on top of the shared
+ * Faults of the embedded SFTP server (docs/faults.md SFTP-01..07, NET-01..03), on top of the shared
  * {@link ServerFaults}. A "response" is one opened file handle: `dropAfterBytes` closes the SFTP
  * channel (or the connection, see `dropScope`) once that handle has sent so many bytes;
  * `stallAfterBytes` stops answering its READs but keeps everything open. `ignoreRange` and
