@@ -94,7 +94,7 @@ export function summarizeBaselines(rows) {
     const durable = durableBaseline[protocol];
     return [
       ...compare(baseline.tool, baseline.target, baseline.issue),
-      ...(durable ? compare(durable, null, null) : []),
+      ...(durable ? compare(durable.tool, durable.target, null) : []),
     ];
   });
 }
@@ -132,7 +132,9 @@ function mainSections(report) {
         fixed(row.reget.mebibytesPerSecond, 0),
         fixed(row.library.mebibytesPerSecond, 0),
         `${fixed(row.ratio)}×`,
-        row.target === null ? '– (flushes like reget)' : `≥ ${fixed(row.target)}× (issue ${row.issue})`,
+        row.target === null
+          ? '– (flushes like reget)'
+          : `≥ ${fixed(row.target)}×${row.issue === null ? ' (flushes like reget)' : ` (issue ${row.issue})`}`,
       ]),
     ),
     '',

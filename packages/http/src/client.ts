@@ -4,11 +4,13 @@ import * as https from 'node:https';
 import type { Socket } from 'node:net';
 import { TLSSocket } from 'node:tls';
 import { ErrorCode, RegetError } from '@reget/core';
-import { sendDirect } from './direct.js';
+import type { AxiosInstance, AxiosRequestConfig } from 'axios';
+import { type Agents, createAgents } from './agents.js';
 import { ConnectTimeout, classifyFailure } from './failure.js';
 import type { ResolvedHttpOptions } from './options.js';
-import { hasProxyEnvironment, proxySetting } from './proxy.js';
+import { proxySetting } from './proxy.js';
 import { isRedirect, redirectTarget } from './redirect.js';
+import { applyWirePolicy, type WirePolicy } from './wire.js';
 
 /** One request as the remote wants it; the client adds the fixed headers and follows redirects. */
 export interface ExchangeRequest {
@@ -63,28 +65,28 @@ function watchConnect(request: http.ClientRequest, timeoutMs: number): void {
   });
 }
 
+type Transport = Pick<typeof http, 'request'>;
+
 /**
- * Speaks HTTP for one remote: keep-alive agents of its own, `Accept-Encoding: identity` and no
- * decompression, a connect timeout, and redirects followed here (axios `maxRedirects: 0`) so Range
- * and If-Range are resent on every hop while credentials and the caller's headers never leave the
- * original origin (FAULTS HTTP-14, SEC-03, SEC-04). Requests go through axios when the environment
- * names a proxy (HTTP_PROXY, HTTPS_PROXY, ALL_PROXY, with NO_PROXY); otherwise, where axios would
- * only hand them to Node's http/https, they go there directly and axios is never loaded.
+ * Speaks HTTP for one remote, every request through the axios instance (the caller's, or one of
+ * reget's own). Per request it sets what reget relies on, whatever the instance's defaults say:
+ * a streamed body (`responseType: 'stream'`, no decompression, no transform, no size limit, no
+ * progress wrapper), every status resolved, and redirects followed here (`maxRedirects: 0`) so
+ * Range and If-Range are resent on every hop while credentials never leave the original origin
+ * (FAULTS HTTP-14, SEC-03, SEC-04). Its transport wraps axios's last step, Node's
+ * `http.request`: there the wire headers reget owns are set again after every interceptor
+ * (`Accept-Encoding: identity`, Range, If-Range), credentials are stripped on a cross-origin hop,
+ * and the connect timeout starts. A response that did not come through that transport, or whose
+ * body the instance replaced, is refused.
  */
 export class HttpClient {
   readonly #url: URL;
   readonly #options: ResolvedHttpOptions;
+  readonly #axios: AxiosInstance;
   readonly #connectTimeoutMs: number;
-  readonly #authorization: string | undefined;
-  readonly #httpAgent: http.Agent;
-  readonly #httpsAgent: https.Agent;
-  readonly #transport = {
-    request: (options: https.RequestOptions, callback: (response: IncomingMessage) => void) => {
-      const request = (options.protocol === 'https:' ? https : http).request(options, callback);
-      watchConnect(request, this.#connectTimeoutMs);
-      return request;
-    },
-  };
+  readonly #credentials: { readonly username: string; readonly password: string } | undefined;
+  readonly #agents: Agents | undefined;
+  readonly #instanceTransport: Transport | undefined;
 
   constructor(url: URL, options: ResolvedHttpOptions, connectTimeoutMs: number) {
     const bare = new URL(url.href);
@@ -93,18 +95,20 @@ export class HttpClient {
     bare.hash = '';
     this.#url = bare;
     this.#options = options;
+    this.#axios = options.axios;
     this.#connectTimeoutMs = connectTimeoutMs;
     if (url.username !== '' || url.password !== '') {
-      const credentials = `${decodeCredential(url.username)}:${decodeCredential(url.password)}`;
-      this.#authorization = `Basic ${Buffer.from(credentials, 'utf8').toString('base64')}`;
+      this.#credentials = {
+        username: decodeCredential(url.username),
+        password: decodeCredential(url.password),
+      };
     }
-    this.#httpAgent = new http.Agent({ keepAlive: true, scheduling: 'lifo' });
-    this.#httpsAgent = new https.Agent({
-      keepAlive: true,
-      scheduling: 'lifo',
-      ca: options.ca,
-      rejectUnauthorized: !options.insecure,
-    });
+    const { instanceAgents } = options;
+    if (instanceAgents.http === undefined || instanceAgents.https === undefined) {
+      this.#agents = createAgents({ ca: options.ca, rejectUnauthorized: !options.insecure });
+    }
+    const transport = this.#axios.defaults.transport as Transport | undefined;
+    this.#instanceTransport = typeof transport?.request === 'function' ? transport : undefined;
   }
 
   /** The URL asked for, without credentials. */
@@ -118,7 +122,7 @@ export class HttpClient {
     // Sticky: once the chain has left the origin, nothing sensitive is sent again, even back home.
     let isSameOrigin = true;
     for (let hops = 0; ; hops += 1) {
-      const response = await this.#send(current, request, isSameOrigin);
+      const response = await this.#send(current, request, { isSameOrigin, isRedirected: hops > 0 });
       const status = response.statusCode ?? 0;
       if (!isRedirect(status)) return { status, headers: response.headers, body: response, url: current };
       discard(response);
@@ -133,77 +137,108 @@ export class HttpClient {
     }
   }
 
-  /** Releases every connection. Safe to call twice. */
+  /** Releases every connection of reget's own agents (the instance's agents are the caller's). */
   close(): void {
-    this.#httpAgent.destroy();
-    this.#httpsAgent.destroy();
+    this.#agents?.destroy();
   }
 
-  #headers(request: ExchangeRequest, isSameOrigin: boolean): Record<string, string> {
-    const headers: Record<string, string> = {
-      accept: '*/*',
+  #policy(request: ExchangeRequest, isSameOrigin: boolean): WirePolicy {
+    const owned: Record<string, string> = {
       // Ranges count encoded bytes (RFC 9110 §14.1.2): only the identity coding can be resumed.
       'accept-encoding': 'identity',
-      'user-agent': this.#options.userAgent,
     };
-    if (isSameOrigin) {
-      if (this.#authorization !== undefined) headers.authorization = this.#authorization;
+    if (request.range !== undefined) owned.range = request.range;
+    if (request.ifRange !== undefined) owned['if-range'] = request.ifRange;
+    return {
+      owned,
+      isSameOrigin,
+      originOnly: Object.keys(this.#options.headers).map((name) => name.toLowerCase()),
+    };
+  }
+
+  #config(url: URL, request: ExchangeRequest, hop: { isSameOrigin: boolean; isRedirected: boolean }) {
+    const headers: Record<string, string> = { accept: '*/*' };
+    if (this.#options.userAgent !== undefined) headers['user-agent'] = this.#options.userAgent;
+    if (hop.isSameOrigin) {
       for (const [name, value] of Object.entries(this.#options.headers)) headers[name.toLowerCase()] = value;
     }
-    if (request.range !== undefined) headers.range = request.range;
-    if (request.ifRange !== undefined) headers['if-range'] = request.ifRange;
-    return headers;
-  }
-
-  async #send(url: URL, request: ExchangeRequest, isSameOrigin: boolean): Promise<IncomingMessage> {
-    const headers = this.#headers(request, isSameOrigin);
-    try {
-      // Measured (issue 3): axios adds ~4.4 MiB to the old generation, which puts the CLI at 9-10 MiB,
-      // just above V8's 8 MiB incremental-marking threshold. Node 20's V8 counts the ArrayBuffers a
-      // download churns through (socket reads plus the HTTP parser's body copies, ~2 bytes per byte,
-      // freed only by the next scavenge, every ~32 MiB) against the old-generation limit, so past
-      // that threshold a 1 GiB download ran ~65 full GCs (+0.8 s CPU) where plain Node runs none.
-      if (!hasProxyEnvironment()) {
-        return await sendDirect(url, {
-          method: request.method,
-          headers,
-          agent: url.protocol === 'https:' ? this.#httpsAgent : this.#httpAgent,
-          signal: request.signal,
-          onRequest: (clientRequest) => watchConnect(clientRequest, this.#connectTimeoutMs),
-        });
-      }
-      return await this.#sendWithAxios(url, request, headers);
-    } catch (error) {
-      throw classifyFailure(error, url.host, request.signal);
-    }
-  }
-
-  async #sendWithAxios(
-    url: URL,
-    request: ExchangeRequest,
-    headers: Record<string, string>,
-  ): Promise<IncomingMessage> {
-    const { default: axios } = await import('axios');
-    const response = await axios.request<unknown>({
+    const { instanceAgents } = this.#options;
+    const defaults = this.#axios.defaults;
+    const config: AxiosRequestConfig = {
       url: url.href,
+      allowAbsoluteUrls: true,
       method: request.method,
       headers,
+      // URL credentials win over the instance's `auth`; off the origin, the transport drops both.
+      ...(hop.isSameOrigin && this.#credentials !== undefined ? { auth: this.#credentials } : {}),
+      // A redirect's Location is asked for as the server wrote it, without the instance's params.
+      ...(hop.isRedirected ? { params: null } : {}),
+      adapter: 'http',
+      httpVersion: 1,
+      socketPath: null,
       responseType: 'stream',
       decompress: false,
+      transformResponse: [],
       maxRedirects: 0,
       validateStatus: () => true,
       // -1 is axios's "unlimited"; any other value (even Infinity) wraps the body in a counting generator.
       maxContentLength: -1,
       maxBodyLength: -1,
-      proxy: proxySetting(url),
-      httpAgent: this.#httpAgent,
-      httpsAgent: this.#httpsAgent,
-      transport: this.#transport,
+      // Falsy but defined, so the instance's defaults do not apply: either would wrap the body.
+      maxRate: [0, 0],
+      onDownloadProgress: null as unknown as undefined,
+      insecureHTTPParser: false,
+      proxy: defaults.proxy === undefined ? proxySetting(url) : undefined,
+      httpAgent: instanceAgents.http ?? this.#agents?.http,
+      httpsAgent: instanceAgents.https ?? this.#agents?.https,
       signal: request.signal,
-    });
-    if (!(response.data instanceof IncomingMessage)) {
-      throw new RegetError(ErrorCode.PROTOCOL, `The response from ${url.host} could not be streamed.`);
+    };
+    return config;
+  }
+
+  async #send(
+    url: URL,
+    request: ExchangeRequest,
+    hop: { isSameOrigin: boolean; isRedirected: boolean },
+  ): Promise<IncomingMessage> {
+    const policy = this.#policy(request, hop.isSameOrigin);
+    let answer: IncomingMessage | undefined;
+    const transport: Transport = {
+      request: ((options: https.RequestOptions, callback?: (response: IncomingMessage) => void) => {
+        applyWirePolicy(options, policy);
+        const native = options.protocol === 'https:' ? https : http;
+        const onResponse = (response: IncomingMessage) => {
+          answer = response;
+          // Aborted before anyone reads it, the body reports the abort as an error: never unheard.
+          response.on('error', () => undefined);
+          callback?.(response);
+        };
+        const clientRequest = (this.#instanceTransport ?? native).request(options, onResponse);
+        watchConnect(clientRequest, this.#connectTimeoutMs);
+        return clientRequest;
+      }) as Transport['request'],
+    };
+    try {
+      const response = await this.#axios.request<unknown>({ ...this.#config(url, request, hop), transport });
+      if (answer === undefined) {
+        throw new RegetError(
+          ErrorCode.BAD_INPUT,
+          `The axios instance answered a request to ${url.host} without sending it through its http adapter, so reget cannot vouch for the answer.`,
+          { retryable: false },
+        );
+      }
+      if (response.data !== answer || !(answer instanceof IncomingMessage)) {
+        discard(answer);
+        throw new RegetError(
+          ErrorCode.PROTOCOL,
+          `The axios instance changed the response from ${url.host} (a transform, decompression or an interceptor); reget needs the bytes as sent.`,
+          { retryable: false },
+        );
+      }
+      return answer;
+    } catch (error) {
+      if (answer !== undefined && !answer.destroyed && !answer.complete) answer.destroy();
+      throw classifyFailure(error, url, request.signal);
     }
-    return response.data;
   }
 }

@@ -1,4 +1,4 @@
-import { ErrorCode, RegetError } from '@reget/core';
+import { connectionError, ErrorCode, RegetError } from '@reget/core';
 
 /** Destroys a request whose TCP connect or TLS handshake took longer than the connect timeout. */
 export class ConnectTimeout extends Error {
@@ -27,17 +27,6 @@ const tlsCodes = new Set([
   'ERR_TLS_CERT_ALTNAME_INVALID',
 ]);
 
-const networkReasons: Record<string, string> = {
-  ECONNREFUSED: 'the connection was refused',
-  ECONNRESET: 'the connection was reset',
-  EPIPE: 'the connection was closed',
-  ETIMEDOUT: 'the connection timed out',
-  EHOSTUNREACH: 'the host is unreachable',
-  ENETUNREACH: 'the network is unreachable',
-  ENOTFOUND: 'the host name does not resolve',
-  EAI_AGAIN: 'the host name could not be resolved right now',
-};
-
 // OpenSSL's words when the peer's first bytes are not a TLS record: a plain-text server (HTTP, a
 // banner) on the port. Node reports them as EPROTO with the OpenSSL reason in the message.
 const notTlsPattern = /wrong version number|packet length too long|unknown protocol/i;
@@ -59,7 +48,7 @@ function codesOf(error: unknown): string[] {
     .filter((code): code is string => typeof code === 'string');
 }
 
-// axios.isAxiosError's own test, without loading axios for requests that never go through it.
+// axios.isAxiosError's own test, which also holds for an instance from another copy of axios.
 function isAxiosError(error: unknown): error is Error & { code?: string; cause?: unknown } {
   return (
     typeof error === 'object' && error !== null && (error as { isAxiosError?: unknown }).isAxiosError === true
@@ -86,14 +75,23 @@ export function abortError(signal: AbortSignal): RegetError {
   return new RegetError(ErrorCode.ABORTED, 'The transfer was aborted.', { cause: reason });
 }
 
+/** `host:port` of a URL, the port always named (core's wording for connection failures). */
+export function hostAndPort(url: URL): string {
+  return `${url.hostname}:${url.port || (url.protocol === 'https:' ? '443' : '80')}`;
+}
+
 /**
  * Classifies a failure of the transport (no HTTP status to go by) into a RegetError: TLS verification
  * is TLS and final (the message names the OpenSSL reason, which the cause also carries as `code`);
- * a server that does not speak TLS at all (https:// to a plain HTTP port) is final PROTOCOL; a connect timeout is TIMEOUT; a parse error of Node's strict HTTP parser (header
- * flood, bad Content-Length — FAULTS SEC-07, HTTP-08) is PROTOCOL; the rest is retryable NETWORK.
+ * a server that does not speak TLS at all (https:// to a plain HTTP port) is final PROTOCOL; a
+ * connect timeout is TIMEOUT; a parse error of Node's strict HTTP parser (header flood, bad
+ * Content-Length — FAULTS SEC-07, HTTP-08) is PROTOCOL; a socket failure (refused, unresolvable,
+ * unreachable, reset) is core's `connectionError`, with `details.connectFailure`; the rest is
+ * retryable NETWORK.
  */
-export function classifyFailure(failure: unknown, host: string, signal: AbortSignal): RegetError {
+export function classifyFailure(failure: unknown, url: URL, signal: AbortSignal): RegetError {
   if (failure instanceof RegetError) return failure;
+  const host = url.host;
   if (signal.aborted) return abortError(signal);
   const error = safeCause(failure);
   const timeout = chain(error).find((item) => item instanceof ConnectTimeout);
@@ -136,12 +134,10 @@ export function classifyFailure(failure: unknown, host: string, signal: AbortSig
   if (codes.includes('ETIMEDOUT')) {
     return new RegetError(ErrorCode.TIMEOUT, `The connection to ${host} timed out.`, { cause: error });
   }
-  const known = codes.find((code) => networkReasons[code] !== undefined);
-  const reason = known === undefined ? 'the connection failed' : networkReasons[known];
-  return new RegetError(ErrorCode.NETWORK, `Could not reach ${host}: ${reason}.`, {
+  const connection = connectionError(error, hostAndPort(url));
+  if (connection !== undefined) return connection;
+  return new RegetError(ErrorCode.NETWORK, `Could not reach ${host}: the connection failed.`, {
     cause: error,
-    // A name that does not resolve will not resolve on the next attempt either.
-    retryable: known !== 'ENOTFOUND',
   });
 }
 

@@ -1,8 +1,18 @@
+import type { Agent as HttpAgent } from 'node:http';
+import type { Agent as HttpsAgent } from 'node:https';
 import { createRequire } from 'node:module';
 import { ErrorCode, RegetError } from '@reget/core';
+import axios, { type AxiosInstance } from 'axios';
 
 /** Options for {@link createHttpAdapter}. Every one has a safe default. */
 export interface HttpAdapterOptions {
+  /**
+   * Your axios instance (`axios.create(…)`): every request reget makes goes through it — its
+   * interceptors, default headers, `auth`, `proxy`, `httpAgent`/`httpsAgent` — with reget's own
+   * settings applied per request on top (see the README). Default: an instance of reget's own,
+   * `axios.create()`.
+   */
+  readonly axios?: AxiosInstance | undefined;
   /**
    * Extra request headers (e.g. `Authorization: Bearer …`, `Cookie`). They are sent to the origin of
    * the URL only: a redirect to another scheme, host or port drops them all (FAULTS SEC-03).
@@ -10,7 +20,7 @@ export interface HttpAdapterOptions {
   readonly headers?: Readonly<Record<string, string>> | undefined;
   /** Redirects followed before failing with PROTOCOL. Default 20. */
   readonly maxRedirects?: number | undefined;
-  /** The User-Agent header. Default `reget/<version>`. */
+  /** The User-Agent header. Default `reget/<version>`, unless the `axios` instance sets its own. */
   readonly userAgent?: string | undefined;
   /** Extra trusted CA certificates, PEM. Added for this adapter only, replacing Node's default store. */
   readonly ca?: string | Buffer | ReadonlyArray<string | Buffer> | undefined;
@@ -29,9 +39,13 @@ export interface HttpAdapterOptions {
 
 /** {@link HttpAdapterOptions} with every default filled in. */
 export interface ResolvedHttpOptions {
+  readonly axios: AxiosInstance;
+  /** The instance's own agents, used instead of reget's; undefined where it has none. */
+  readonly instanceAgents: { readonly http?: HttpAgent | undefined; readonly https?: HttpsAgent | undefined };
   readonly headers: Readonly<Record<string, string>>;
   readonly maxRedirects: number;
-  readonly userAgent: string;
+  /** Undefined when the instance sets its own User-Agent and the option was not given. */
+  readonly userAgent: string | undefined;
   readonly ca: string | Buffer | Array<string | Buffer> | undefined;
   readonly insecure: boolean;
   readonly headTimeoutMs: number;
@@ -63,8 +77,44 @@ function nonNegativeInteger(value: number | undefined, fallback: number, name: s
   return value;
 }
 
+function isAxiosInstance(value: unknown): value is AxiosInstance {
+  const candidate = value as Partial<AxiosInstance> | null;
+  return (
+    typeof value === 'function' &&
+    typeof candidate?.request === 'function' &&
+    typeof candidate.defaults === 'object' &&
+    typeof candidate.interceptors?.request?.use === 'function'
+  );
+}
+
+/** Whether the instance's default headers (any method, any case) include `name`. */
+function hasDefaultHeader(instance: AxiosInstance, name: string): boolean {
+  const all = instance.defaults.headers as unknown as Record<string, unknown>;
+  const groups = [all, all.common, all.get, all.head];
+  return groups.some(
+    (group) =>
+      typeof group === 'object' &&
+      group !== null &&
+      Object.entries(group).some(([key, value]) => key.toLowerCase() === name && typeof value === 'string'),
+  );
+}
+
 /** Checks the options and fills in the defaults; throws BAD_INPUT for a value that cannot work. */
 export function resolveHttpOptions(options: HttpAdapterOptions = {}): ResolvedHttpOptions {
+  if (options.axios !== undefined && !isAxiosInstance(options.axios)) {
+    throw badOption('The axios option must be an axios instance (axios.create()).');
+  }
+  const instance = options.axios ?? axios.create();
+  const instanceAgents = {
+    http: instance.defaults.httpAgent as HttpAgent | undefined,
+    https: instance.defaults.httpsAgent as HttpsAgent | undefined,
+  };
+  if (instanceAgents.https !== undefined && (options.ca !== undefined || options.insecure === true)) {
+    // reget's TLS settings live on its own agent: silently ignoring them would be worse than refusing.
+    throw badOption(
+      'The ca and insecure options cannot apply to the httpsAgent of your axios instance; set them there.',
+    );
+  }
   const headers: Record<string, string> = {};
   for (const [name, value] of Object.entries(options.headers ?? {})) {
     if (!/^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/.test(name))
@@ -76,12 +126,19 @@ export function resolveHttpOptions(options: HttpAdapterOptions = {}): ResolvedHt
     headers[name] = value;
   }
   const ca = options.ca;
+  const instanceVerifies = instanceAgents.https?.options.rejectUnauthorized !== false;
   return {
+    axios: instance,
+    instanceAgents,
     headers,
     maxRedirects: nonNegativeInteger(options.maxRedirects, 20, 'maxRedirects'),
-    userAgent: options.userAgent ?? defaultUserAgent,
+    userAgent:
+      options.userAgent ??
+      (options.axios !== undefined && hasDefaultHeader(instance, 'user-agent')
+        ? undefined
+        : defaultUserAgent),
     ca: ca === undefined ? undefined : Array.isArray(ca) ? [...ca] : (ca as string | Buffer),
-    insecure: options.insecure === true,
+    insecure: options.insecure === true || !instanceVerifies,
     headTimeoutMs: nonNegativeInteger(options.headTimeoutMs, 10_000, 'headTimeoutMs'),
   };
 }

@@ -18,16 +18,3 @@ export function isLoopbackHost(hostname: string): boolean {
 export function proxySetting(url: URL): false | undefined {
   return isLoopbackHost(url.hostname) ? false : undefined;
 }
-
-// The variables that can make a request go through a proxy: proxy-from-env (axios) reads
-// `<scheme>_proxy` and `all_proxy`, lower case first, and Node's own NODE_USE_ENV_PROXY the same names.
-const proxyVariables = ['http_proxy', 'https_proxy', 'all_proxy'];
-
-/**
- * Whether the environment names any proxy. When it does not, no request can be proxied, and the
- * client sends it with Node's http/https directly instead of loading axios, whose ~4 MiB of heap
- * pushed the CLI past V8's threshold for full GCs during a fast download (see client.ts).
- */
-export function hasProxyEnvironment(env: NodeJS.ProcessEnv = process.env): boolean {
-  return proxyVariables.some((name) => Boolean(env[name] || env[name.toUpperCase()]));
-}

@@ -12,6 +12,7 @@ import { discard, type Exchange, type HttpClient } from './client.js';
 import { fileNameFromDisposition } from './disposition.js';
 import { abortError } from './failure.js';
 import { isIdentityCoding, parseContentLength, parseContentRange, parseUnsatisfiedRange } from './framing.js';
+import { parseHttpDate } from './http-date.js';
 import { errorForStatus } from './status.js';
 import { ifRangeFor, strongLastModifiedOf, validatorOf } from './validator.js';
 
@@ -61,6 +62,7 @@ export class HttpRemote implements Remote {
       acceptsRanges: probe.acceptsRanges ?? head?.acceptsRanges,
       url: probe.url,
       suggestedFileName: probe.suggestedFileName ?? head?.suggestedFileName,
+      modifiedAt: probe.modifiedAt ?? head?.modifiedAt,
     };
   }
 
@@ -109,7 +111,7 @@ export class HttpRemote implements Remote {
           body: emptyBody(),
         };
       }
-      throw errorForStatus(status, headers['retry-after'], host);
+      throw errorForStatus(status, headers['retry-after'], exchange.url);
     } catch (error) {
       discard(body);
       throw error;
@@ -193,6 +195,7 @@ export class HttpRemote implements Remote {
       acceptsRanges: acceptsRangesOf(headers),
       url: exchange.url.href,
       suggestedFileName: fileNameFromDisposition(headers['content-disposition']),
+      modifiedAt: parseHttpDate(headers['last-modified']),
     };
   }
 
@@ -202,13 +205,13 @@ export class HttpRemote implements Remote {
     const { status, headers, body } = exchange;
     discard(body);
     this.#observe(headers);
-    const host = exchange.url.host;
     if (status === 404 || status === 410 || status === 401 || status === 407) {
-      throw errorForStatus(status, headers['retry-after'], host);
+      throw errorForStatus(status, headers['retry-after'], exchange.url);
     }
     const known = {
       url: exchange.url.href,
       suggestedFileName: fileNameFromDisposition(headers['content-disposition']),
+      modifiedAt: parseHttpDate(headers['last-modified']),
     };
     const validator = validatorOf(headers);
     const isIdentity = isIdentityCoding(headers['content-encoding']);

@@ -1,4 +1,5 @@
 import { parseByteCount } from '@reget/core';
+import { parseHttpDate } from './http-date.js';
 
 /**
  * Milliseconds a `Retry-After` value asks us to wait (RFC 9110 §10.2.3): delay-seconds, or an
@@ -11,8 +12,6 @@ export function parseRetryAfter(value: string | undefined, now: number = Date.no
     const seconds = parseByteCount(text);
     return seconds === undefined ? undefined : seconds * 1000;
   }
-  // An HTTP-date always names a weekday; requiring a letter keeps Date.parse from reading "12abc".
-  if (!/^[A-Za-z]/.test(text)) return undefined;
-  const when = Date.parse(text);
-  return Number.isNaN(when) ? undefined : Math.max(0, when - now);
+  const when = parseHttpDate(text, now);
+  return when === undefined ? undefined : Math.max(0, when.getTime() - now);
 }

@@ -25,6 +25,35 @@ beforeEach(() => {
   server.resetCounters();
 });
 
+describe('stat: modifiedAt', () => {
+  it('is the Last-Modified date, from HEAD and from the range probe', async () => {
+    const url = await fresh();
+    server.setFaults({ validators: 'last-modified' });
+    const headed = await statOf(url);
+    expect(server.requests.map((request) => request.method)).toEqual(['HEAD']);
+    expect(headed.modifiedAt).toBeInstanceOf(Date);
+    expect(`last-modified:${headed.modifiedAt?.toUTCString()}`).toBe(headed.validator?.value);
+    server.setFaults({ validators: 'last-modified', head: 405 });
+    const probed = await statOf(url);
+    expect(probed.modifiedAt?.getTime()).toBe(headed.modifiedAt?.getTime());
+  });
+
+  it.each(['2026-12-05T10:00:00Z', 'yesterday', 'Mon, 31 Feb 2026 10:00:00 GMT'])(
+    'is undefined for Last-Modified %j',
+    async (value) => {
+      const url = await fresh();
+      server.setFaults({ validators: 'none', extraHeaders: { 'Last-Modified': value } });
+      expect((await statOf(url)).modifiedAt).toBeUndefined();
+    },
+  );
+
+  it('is undefined without Last-Modified', async () => {
+    const url = await fresh();
+    server.setFaults({ validators: 'none' });
+    expect((await statOf(url)).modifiedAt).toBeUndefined();
+  });
+});
+
 describe('stat: HEAD', () => {
   it('reports size, strong ETag, range support and the URL, asking for identity', async () => {
     const url = await fresh();

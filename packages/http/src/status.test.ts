@@ -1,4 +1,5 @@
 import { ErrorCode } from '@reget/core';
+import { failureOf, withRemote } from '@reget/testkit';
 import { describe, expect, it } from 'vitest';
 import { useHttpServer } from '../test/http-fixture.js';
 
@@ -24,6 +25,16 @@ describe('error answers (FAULTS NET-06)', () => {
     const error = await readError(url, { start: 40 });
     expect(error.code).toBe(code);
     expect(error.retryable).toBe(retryable);
+  });
+
+  it.each([404, 410])('reports %i as NOT_FOUND from the range probe too, never retried', async (status) => {
+    const url = await fresh();
+    server().setFaults({ head: 405, rangeProbeStatus: status });
+    const error = await failureOf(
+      withRemote(server().adapter, url, (remote) => remote.stat(new AbortController().signal)),
+    );
+    expect(error.code).toBe(ErrorCode.NOT_FOUND);
+    expect(error.retryable).toBe(false);
   });
 
   it('passes Retry-After on, in seconds or as a date', async () => {

@@ -123,12 +123,15 @@ describe('connections (FAULTS NET-02, NET-03)', () => {
     const error = await failureOf(stat(createHttpAdapter(), `http://127.0.0.1:${port}/file.bin`));
     expect(error.code).toBe(ErrorCode.NETWORK);
     expect(error.retryable).toBe(true);
+    // Core's connection wording, which lets it fail at once on a typo'd port.
+    expect(error.details).toMatchObject({ connectFailure: 'refused', socketCode: 'ECONNREFUSED' });
   });
 
-  it('reports an empty reply as retryable NETWORK', async () => {
+  it('reports an empty reply as retryable NETWORK, not as a failure to connect', async () => {
     plain.setFaults({ raw: () => '' });
     const error = await failureOf(readAll(plain.adapter, plain.url('/file.bin')));
     expect(error.code).toBe(ErrorCode.NETWORK);
+    expect(error.details.connectFailure).toBeUndefined();
   });
 });
 

@@ -1,5 +1,6 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Validator } from '@reget/core';
+import { parseHttpDate } from './http-date.js';
 
 const etagPrefix = 'etag:';
 const lastModifiedPrefix = 'last-modified:';
@@ -7,11 +8,9 @@ const lastModifiedPrefix = 'last-modified:';
 // entity-tag = [ "W/" ] DQUOTE *etagc DQUOTE (RFC 9110 §8.8.3)
 const entityTag = /^(W\/)?"[\x21\x23-\x7e\x80-\xff]*"$/;
 
-/** An HTTP-date normalised to IMF-fixdate, or undefined when it does not parse. */
+/** An HTTP-date normalised to IMF-fixdate, or undefined when it is not one. */
 function normaliseDate(value: string | undefined): string | undefined {
-  if (value === undefined || !/^[A-Za-z]/.test(value.trim())) return undefined;
-  const time = Date.parse(value);
-  return Number.isNaN(time) ? undefined : new Date(time).toUTCString();
+  return parseHttpDate(value)?.toUTCString();
 }
 
 /**
