@@ -3,16 +3,15 @@ import { resolve } from 'node:path';
 import { runAttempt } from './attempt.js';
 import { parseChecksum, StreamingHasher } from './checksum.js';
 import { checkDestination, destinationPaths, pathKind } from './destination.js';
-import { ErrorCode, isRegetError, localError, RegetError } from './errors.js';
+import { asRegetError, ErrorCode, isUnreachable, localError, RegetError } from './errors.js';
 import { confirmFinished, isFinishedBefore, stampModifiedTime } from './finished.js';
-import { removeJournal } from './journal.js';
+import { readJournal, removeJournal } from './journal.js';
 import { acquireLock } from './lock.js';
 import type { DownloadOptions, DownloadResult } from './options.js';
 import { RateLimiter } from './rate-limit.js';
 import { resolveOptions } from './resolve-options.js';
-import { RetryBudget, retryDelay } from './retry.js';
+import { RetryBudget, waitToRetry } from './retry.js';
 import { DownloadSession } from './session.js';
-import { sleep } from './timeout.js';
 import { adapterFor, parseUrl, redactUrl } from './url.js';
 
 /**
@@ -59,6 +58,9 @@ export async function download(options: DownloadOptions): Promise<DownloadResult
       : undefined;
     const attempt = { adapter, url, rateLimiter, ...settings };
     const budget = new RetryBudget(settings.retries);
+    // A partial with its journal means a server answered this download before: a refusal now is a
+    // restart, not a typo'd port.
+    session.hasReachedServer = (await readJournal(paths.journal))?.url === session.url;
     let isRestartRequested = settings.restart;
     let attempts = 0;
     for (;;) {
@@ -75,25 +77,18 @@ export async function download(options: DownloadOptions): Promise<DownloadResult
         budget.succeed();
       } catch (caught) {
         const error = asRegetError(caught, signal);
-        if (!error.retryable || signal.aborted) throw error;
-        // A typo'd host or port fails at once, as in curl and wget; a server heard from earlier in
-        // this download that now refuses is restarting, and is waited for.
-        if (isUnreachable(error) && !session.hasReachedServer) throw error;
         const madeProgress = session.ranges.size > before || session.restarts > restartsBefore;
-        const failures = budget.fail(madeProgress);
-        if (failures === undefined) throw error;
-        const delayMs = retryDelay(failures, settings.retryDelayMs, error);
-        await session.flush();
-        session.emit({
-          type: 'retry',
+        await waitToRetry(error, {
+          budget,
+          madeProgress,
+          hasReachedServer: session.hasReachedServer,
           attempt: attempts,
-          delayMs,
-          error,
+          retryDelayMs: settings.retryDelayMs,
+          signal,
+          beforeWait: () => session!.flush(),
+          emit: (event) => session!.emit(event),
           bytesOnDisk: session.ranges.size,
           total: session.total,
-        });
-        await sleep(delayMs, signal).catch((reason: unknown) => {
-          throw asRegetError(reason, signal);
         });
       }
     }
@@ -115,8 +110,7 @@ export async function download(options: DownloadOptions): Promise<DownloadResult
         { retryable: false },
       );
     }
-    await finishFile(paths.partial, paths.destination, size);
-    await stampModifiedTime(paths.destination, session.modifiedAt);
+    await finishFile(paths.partial, paths.destination, size, session.modifiedAt);
     await removeJournal(paths.journal);
     session.emit({ type: 'complete', size, isAlreadyComplete });
     return {
@@ -144,7 +138,12 @@ export async function download(options: DownloadOptions): Promise<DownloadResult
 }
 
 /** Makes sure the partial has the exact size and moves it into place atomically. */
-async function finishFile(partial: string, destination: string, size: number): Promise<void> {
+async function finishFile(
+  partial: string,
+  destination: string,
+  size: number,
+  modifiedAt: Date | undefined,
+): Promise<void> {
   if ((await pathKind(partial)) === 'missing') {
     // A zero-byte remote never opened the partial: the finished file is empty.
     await writeFile(partial, new Uint8Array(0), { flag: 'wx' }).catch((error: unknown) => {
@@ -165,6 +164,8 @@ async function finishFile(partial: string, destination: string, size: number): P
       `The partial file is ${actual} bytes but the remote has ${size}.`,
     );
   }
+  // Before the rename: the file appears under its name with the server's time already on it.
+  await stampModifiedTime(partial, modifiedAt);
   try {
     await rename(partial, destination);
   } catch (error) {
@@ -192,12 +193,6 @@ async function keepResumable(session: DownloadSession | undefined): Promise<void
   }
 }
 
-/** Whether the connection failed before any server answered: nothing listens, or no such host. */
-function isUnreachable(error: RegetError): boolean {
-  const failure = error.details.connectFailure;
-  return failure === 'refused' || failure === 'host-not-found';
-}
-
 /** Existing destination without a partial (FAULTS LOC-07). */
 /** Returns whether the existing destination was moved to the partial (to move back if nothing came of it). */
 async function adoptExisting(
@@ -216,23 +211,5 @@ async function adoptExisting(
   throw new RegetError(
     ErrorCode.EXISTS,
     `${paths.destination} already exists; use overwrite to replace it or continue to resume it.`,
-  );
-}
-
-/** Any failure as a RegetError; an abort by the caller is always ABORTED. */
-function asRegetError(error: unknown, signal: AbortSignal): RegetError {
-  if (signal.aborted && !(isRegetError(error) && error.code === ErrorCode.ABORTED)) {
-    return new RegetError(ErrorCode.ABORTED, 'The download was interrupted; run it again to resume.', {
-      cause: error,
-      retryable: false,
-    });
-  }
-  if (isRegetError(error)) return error;
-  return new RegetError(
-    ErrorCode.NETWORK,
-    `Unexpected failure: ${error instanceof Error ? error.message : String(error)}.`,
-    {
-      cause: error,
-    },
   );
 }

@@ -177,3 +177,27 @@ export function notFoundError(url: string, answer: string, cause?: unknown): Reg
     retryable: false,
   });
 }
+
+/** Any failure as a {@link RegetError}; an abort by the caller is always ABORTED. */
+export function asRegetError(error: unknown, signal: AbortSignal): RegetError {
+  if (signal.aborted && !(isRegetError(error) && error.code === ErrorCode.ABORTED)) {
+    return new RegetError(ErrorCode.ABORTED, 'The download was interrupted; run it again to resume.', {
+      cause: error,
+      retryable: false,
+    });
+  }
+  if (isRegetError(error)) return error;
+  return new RegetError(
+    ErrorCode.NETWORK,
+    `Unexpected failure: ${error instanceof Error ? error.message : String(error)}.`,
+    {
+      cause: error,
+    },
+  );
+}
+
+/** Whether a connection failed before any server answered: nothing listens, or no such host. */
+export function isUnreachable(error: RegetError): boolean {
+  const failure = error.details.connectFailure;
+  return failure === 'refused' || failure === 'host-not-found';
+}

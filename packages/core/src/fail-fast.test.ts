@@ -101,4 +101,33 @@ describe('a connection refused before any answer fails at once (a typo in the po
     expect(retried).toEqual([undefined, 'refused', 'refused']);
     expect(sha256(await readFile(join(directory, 'file.bin')))).toBe(sha256(content));
   });
+
+  it('retries a refusal when an earlier run left a partial with its journal (the server was there)', async () => {
+    const destination = join(directory, 'file.bin');
+    server.setFaults({ dropAfterBytes: 50_000, dropTimes: 1 });
+    const first = await failureOf(
+      download({ url: server.url('/file.bin'), destination, adapters: [server.adapter], retries: 0 }),
+    );
+    expect(first.code).toBe(ErrorCode.PARTIAL);
+    server.setFaults({});
+    const listener = createServer((socket) => socket.destroy());
+    await new Promise<void>((resolve) => listener.listen(0, '127.0.0.1', resolve));
+    const livePort = (listener.address() as { port: number }).port;
+    const deadPort = await closedPort();
+    let opens = 0;
+    try {
+      const result = await download({
+        url: server.url('/file.bin'),
+        destination,
+        adapters: [behindPort(server.adapter, () => (++opens === 1 ? deadPort : livePort))],
+        retries: 3,
+        retryDelayMs: 1,
+        onEvent: (event) => events.push(event),
+      });
+      expect(result.resumes).toBe(1);
+    } finally {
+      listener.close();
+    }
+    expect(events.filter((event) => event.type === 'retry')).toHaveLength(1);
+  });
 });

@@ -1,4 +1,6 @@
-import type { RegetError } from './errors.js';
+import { asRegetError, isUnreachable, type RegetError } from './errors.js';
+import type { DownloadEvent } from './events.js';
+import { sleep } from './timeout.js';
 
 const maxDelayMs = 30_000;
 
@@ -42,4 +44,48 @@ export class RetryBudget {
   succeed(): void {
     this.#failures = 0;
   }
+}
+
+/** What {@link waitToRetry} needs to know about the download. */
+export interface RetryContext {
+  readonly budget: RetryBudget;
+  /** The failed attempt brought new bytes to disk (or restarted): the count starts again. */
+  readonly madeProgress: boolean;
+  /** A server answered earlier in this download: a refusal now is a restart, not a typo. */
+  readonly hasReachedServer: boolean;
+  readonly attempt: number;
+  readonly retryDelayMs: number;
+  readonly signal: AbortSignal;
+  /** Runs before the wait (flush what is on disk, so a kill during the wait loses nothing). */
+  readonly beforeWait?: (() => Promise<void>) | undefined;
+  readonly emit: (event: DownloadEvent) => void;
+  readonly bytesOnDisk: number;
+  readonly total: number | undefined;
+}
+
+/**
+ * After a failed attempt: throws `error` when it must not be retried (not retryable, aborted, a
+ * typo'd host or port, the budget spent), else reports the retry and waits before the next one.
+ */
+export async function waitToRetry(error: RegetError, context: RetryContext): Promise<void> {
+  const { signal } = context;
+  if (!error.retryable || signal.aborted) throw error;
+  // A typo'd host or port fails at once, as in curl and wget; a server heard from earlier in this
+  // download that now refuses is restarting, and is waited for.
+  if (isUnreachable(error) && !context.hasReachedServer) throw error;
+  const failures = context.budget.fail(context.madeProgress);
+  if (failures === undefined) throw error;
+  const delayMs = retryDelay(failures, context.retryDelayMs, error);
+  await context.beforeWait?.();
+  context.emit({
+    type: 'retry',
+    attempt: context.attempt,
+    delayMs,
+    error,
+    bytesOnDisk: context.bytesOnDisk,
+    total: context.total,
+  });
+  await sleep(delayMs, signal).catch((reason: unknown) => {
+    throw asRegetError(reason, signal);
+  });
 }

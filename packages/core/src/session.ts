@@ -15,6 +15,15 @@ import { type ByteRange, ByteRanges } from './ranges.js';
 const journalIntervalMs = 1_000;
 
 /**
+ * With several connections, bytes past the journal cannot be taken from the file's length after a
+ * kill (they may sit past holes), so what a kill costs is what was written since the last journal.
+ * The journal is therefore also rewritten (after a flush) every this many bytes per connection: a
+ * kill then costs about this much per connection (plus what arrives during one flush), as a single
+ * connection's adopted tail does. These checkpoints take the place of the flush-ahead.
+ */
+export const segmentCheckpointBytes = 1024 * 1024;
+
+/**
  * The state of one download across its attempts: which bytes are on disk, which version of the
  * remote they belong to, and the journal and progress that describe them. Every byte goes to disk
  * through {@link DownloadSession.writeAt}, which keeps ranges, checksum, journal and progress in step.
@@ -63,6 +72,8 @@ export class DownloadSession {
   /** What the last journal this session wrote claims (its bytes were flushed before it). */
   #lastClaimed: ByteRanges | undefined;
   #lastJournalAt = 0;
+  /** Bytes written since the snapshot of the last checkpoint. */
+  #bytesSinceCheckpoint = 0;
   #hasUnsyncedBytes = false;
   #persisting: Promise<void> = Promise.resolve();
   #isPersistQueued = false;
@@ -139,7 +150,10 @@ export class DownloadSession {
     this.ranges.add(position, position + length);
     this.attemptWritten.add(position, position + length);
     this.#hasUnsyncedBytes = true;
-    this.#flusher?.wrote(length);
+    this.#bytesSinceCheckpoint += length;
+    // Segmented, the checkpoints below already flush every few MiB; a 16 MiB flush-ahead beside them
+    // would only make them wait, and what a kill costs grows with that wait.
+    if (!this.isSegmented) this.#flusher?.wrote(length);
     this.writtenBytes += length;
     await this.checkpoint(false);
     this.progress(false);
@@ -212,7 +226,12 @@ export class DownloadSession {
   /** Rewrites the journal when forced or when enough time has passed. */
   async checkpoint(force: boolean): Promise<void> {
     if (!force) {
-      if (this.#isPersistQueued || performance.now() - this.#lastJournalAt < journalIntervalMs) return;
+      if (this.#isPersistQueued) return;
+      const isDue =
+        performance.now() - this.#lastJournalAt >= journalIntervalMs ||
+        (this.isSegmented &&
+          this.#bytesSinceCheckpoint >= segmentCheckpointBytes * Math.max(1, this.connections));
+      if (!isDue) return;
       // Flushing much data from the page cache takes a while: do it beside the transfer, not in its way.
       this.#isPersistQueued = true;
       this.#lastJournalAt = performance.now();
@@ -239,6 +258,7 @@ export class DownloadSession {
   async #persist(): Promise<void> {
     // The snapshot is taken before the flush, so the journal claims only bytes the flush covered.
     const claimed = new ByteRanges(this.ranges.toArray());
+    this.#bytesSinceCheckpoint = 0;
     if (this.unverified) claimed.remove(...this.unverified);
     const journal: Journal = {
       version: 1,
