@@ -5,7 +5,7 @@ import { copyFile, rm, truncate } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { measure, median, runUntilSize } from './measure.mjs';
-import { regetCommand, resumeToolsFor, toolsFor } from './tools.mjs';
+import { cliNodeFlags, regetCommand, resumeToolsFor, toolsFor } from './tools.mjs';
 
 /** The measurements of `npm run bench`, each interleaved over rounds (see bench.mjs). */
 
@@ -211,15 +211,18 @@ export async function startupTimes(config, scratch) {
 /**
  * Full garbage collections (V8 Mark-Compact, from `--trace-gc`) during one reget download of
  * `file` per protocol. Not a timing: a count that stays near zero unless the process's heap
- * crosses V8's marking threshold, which on Node 20 cost the HTTP path ~65 full GCs per GiB (issue 3).
+ * crosses V8's marking threshold, which on Node 20 cost the HTTP path ~40-65 full GCs per GiB
+ * (the command's --initial-old-space-size keeps it under).
  */
 export async function fullGcCounts(config, settings, file, scratch) {
   const rows = [];
   for (const protocol of config.protocols) {
     const out = join(scratch, `gc-${protocol}.bin`);
     await removeOutput(out);
-    const [program, args] = regetCommand(settings, protocol, file, out);
-    const result = spawnSync(program, ['--trace-gc', ...args], { encoding: 'utf8', maxBuffer: 1 << 26 });
+    const [cli, args] = regetCommand(settings, protocol, file, out);
+    // Node itself, with the command's own flags, so --trace-gc can be added.
+    const nodeArgs = [...cliNodeFlags, '--trace-gc', cli, ...args];
+    const result = spawnSync(process.execPath, nodeArgs, { encoding: 'utf8', maxBuffer: 1 << 26 });
     const fullGcs = (result.stdout.match(/Mark-Compact/g) ?? []).length;
     rows.push({ protocol, fullGcs, exitCode: result.status });
     log(`full GCs, reget ${protocol}: ${fullGcs}`);

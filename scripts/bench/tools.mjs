@@ -1,4 +1,5 @@
 import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { basename, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -49,11 +50,19 @@ export function locations(settings) {
   };
 }
 
+/** The Node.js flags of the command's shebang (`#!/usr/bin/env -S node <flags>`). */
+export const cliNodeFlags = (readFileSync(cli, 'utf8').split('\n')[0] ?? '')
+  .split(/\s+/)
+  .filter((word) => word.startsWith('--'));
+
+export { cli as regetCli };
+
 /** reget's own command line for a file over a protocol (`extra` e.g. `--checksum`, `--json`). */
 export function regetCommand(settings, protocol, file, out, extra = []) {
   const where = locations(settings);
   const trust = protocol === 'sftp' ? where.sftpFlags : [];
-  return [process.execPath, [cli, where.url[protocol](file), '-o', out, '-q', ...trust, ...extra]];
+  // The command as users run it (its shebang's Node flags included), not through `node <file>`.
+  return [cli, [where.url[protocol](file), '-o', out, '-q', ...trust, ...extra]];
 }
 
 /**
