@@ -51,14 +51,14 @@ export function renderServeBanner(servers: ServeServers, context: BannerContext)
   if (folder.files.length > 0) {
     lines.push('Files:');
     for (const file of folder.files.slice(0, listedFiles)) {
-      lines.push(`  ${servers.endpoints[0]!.urlOf(file.path)}  (${formatBytes(file.content.length)})`);
+      lines.push(`  ${servers.endpoints[0]!.urlOf(file.path)}  (${formatBytes(file.size)})`);
     }
     if (folder.files.length > listedFiles) lines.push(`  … and ${folder.files.length - listedFiles} more`);
     lines.push('', 'Try:', ...exampleCommands(servers, folder.files[0]!.path), '');
   }
   lines.push(
-    'The files were read into memory at start: after changing one on disk, restart reget serve.',
-    `Press Ctrl-C to stop, or run: kill ${context.pid} (it also stops when the program that started it ends).`,
+    'Files are read from disk at each request: a file changed on disk is served in its new version.',
+    `Press Ctrl-C to stop, or run: kill ${context.pid} (started through npx, it also stops when npx ends).`,
   );
   return lines;
 }

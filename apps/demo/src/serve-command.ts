@@ -8,7 +8,7 @@ import { Interrupt } from './interrupt.js';
 import type { Io } from './io.js';
 import { describeFailure } from './messages.js';
 import { renderServeBanner } from './serve-banner.js';
-import { readServedFolder } from './serve-files.js';
+import { listServedFolder } from './serve-files.js';
 import { startFlakyFaults } from './serve-flaky.js';
 import type { ServeFlags } from './serve-options.js';
 import { startServeServers } from './serve-servers.js';
@@ -19,7 +19,8 @@ import { certificatePath, loadServeIdentity } from './serve-state.js';
  * 127.0.0.1 (testkit's servers; ephemeral ports, or four from `--port`), optionally cutting
  * connections at random (`--flaky`), and prints on stdout the URLs, the login, the `--ca` and
  * `--host-key` options to use. Runs until Ctrl-C or SIGTERM, then stops the servers and exits 0.
- * The files are read once at start: later changes in the folder are not seen. With `--state`, the
+ * The files are read from disk at each request, so a file changed, added or removed while serving is
+ * seen by the next download; only the banner's list is made at start. With `--state`, the
  * login, host key and certificate are kept in that folder and reused by the next run.
  */
 export async function runServeCommand(directory: string, flags: ServeFlags, io: Io): Promise<number> {
@@ -28,7 +29,7 @@ export async function runServeCommand(directory: string, flags: ServeFlags, io: 
   const orphanWatch = watchParent(interrupt, io);
   let temporaryDirectory: string | undefined;
   try {
-    const folder = await readServedFolder(directory);
+    const folder = await listServedFolder(directory);
     const isPersistent = flags.state !== undefined;
     const stateDirectory = flags.state ?? (await mkdtemp(join(tmpdir(), 'reget-serve-')));
     if (!isPersistent) temporaryDirectory = stateDirectory;
@@ -40,7 +41,7 @@ export async function runServeCommand(directory: string, flags: ServeFlags, io: 
         { cause },
       );
     });
-    const servers = await startServeServers(folder.files, {
+    const servers = await startServeServers(directory, {
       identity,
       certificatePath: resolve(certificatePath(stateDirectory)),
       basePort: flags.port,
@@ -48,7 +49,7 @@ export async function runServeCommand(directory: string, flags: ServeFlags, io: 
       throw portError(cause, flags.port);
     });
     const seed = flags.flaky ? (flags.seed ?? Math.floor(Math.random() * 2 ** 32)) : undefined;
-    const largest = Math.max(0, ...folder.files.map((file) => file.content.length));
+    const largest = Math.max(0, ...folder.files.map((file) => file.size));
     const flaky =
       seed === undefined
         ? undefined
@@ -84,16 +85,19 @@ export async function runServeCommand(directory: string, flags: ServeFlags, io: 
 }
 
 /**
- * Stops serving once the process that started this one is gone: `npx reget serve dir &` makes npm
- * the parent, and `kill $!` ends npm, not the server, which would go on holding its ports. Linux
- * gives an orphan a new parent (init or a subreaper), so a changed parent pid means it is gone.
+ * Stops serving once npm, which started this one, is gone: `npx reget serve dir &` makes npm the
+ * parent, and `kill $!` ends npm, not the server, which would go on holding its ports. Linux gives an
+ * orphan a new parent (init or a subreaper), so a changed parent pid means it is gone.
  */
-function watchParent(interrupt: Interrupt, io: Io): NodeJS.Timeout {
+function watchParent(interrupt: Interrupt, io: Io): NodeJS.Timeout | undefined {
+  // Only under npm (npx, npm run), whose exit leaves the server behind: a server started with
+  // nohup, disown or `(cmd &)` is meant to outlive its shell.
+  if (!io.env.npm_execpath) return undefined;
   const parent = process.ppid;
   const timer = setInterval(() => {
     if (process.ppid === parent || interrupt.isInterrupted) return;
-    io.stderr.write('reget serve: the program that started it has ended.\n');
-    interrupt.stop('The program that started reget serve has ended.');
+    io.stderr.write('reget serve: npm, which started it, has ended.\n');
+    interrupt.stop('npm, which started reget serve, has ended.');
   }, 500);
   timer.unref();
   return timer;

@@ -1,17 +1,16 @@
 import type { Dirent } from 'node:fs';
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ErrorCode, RegetError } from '@reget/core';
-import { formatBytes } from './human-units.js';
 
-/** One file of the served folder. */
+/** One file of the served folder, as it was when serve started. */
 export interface ServedFile {
   /** Path on the servers, `/` separated, starting with `/` (e.g. `/sub/file.bin`). */
   readonly path: string;
-  readonly content: Uint8Array;
+  readonly size: number;
 }
 
-/** What {@link readServedFolder} found. */
+/** What {@link listServedFolder} found. */
 export interface ServedFolder {
   readonly files: readonly ServedFile[];
   readonly totalBytes: number;
@@ -19,16 +18,13 @@ export interface ServedFolder {
   readonly skipped: number;
 }
 
-// testkit's servers hold every file in memory (the HTTP one also on disk, with a gzip copy).
-const maximumTotalBytes = 1024 ** 3;
-
 /**
- * Reads every regular file under `directory` (recursively) for the embedded servers, which serve
- * from memory. Dot files and dot folders are left out (the HTTP server refuses such paths), as are
- * symbolic links, so nothing outside the folder is served. Throws LOCAL_IO when the folder cannot
- * be read or holds more than 1 GiB.
+ * Lists every regular file under `directory` (recursively) with its size, for the banner; no file
+ * is read. Dot files and dot folders are left out, as are symbolic links and special files: the
+ * servers refuse them too (testkit's DiskFolder), so nothing outside the folder is served. Throws
+ * LOCAL_IO when the folder cannot be read.
  */
-export async function readServedFolder(directory: string): Promise<ServedFolder> {
+export async function listServedFolder(directory: string): Promise<ServedFolder> {
   const kind = await stat(directory).catch(() => undefined);
   if (!kind?.isDirectory()) {
     throw new RegetError(ErrorCode.LOCAL_IO, `${directory} is not a folder that can be served.`);
@@ -49,18 +45,11 @@ export async function readServedFolder(directory: string): Promise<ServedFolder>
         await visit(join(folder, entry.name), path);
       } else {
         const file = join(folder, entry.name);
-        const cannotRead = (cause: unknown) => {
+        const { size } = await stat(file).catch((cause: unknown) => {
           throw new RegetError(ErrorCode.LOCAL_IO, `Cannot read ${file}.`, { cause });
-        };
-        // Sizes first, so an oversized folder is refused before it fills the memory.
-        totalBytes += (await stat(file).catch(cannotRead)).size;
-        if (totalBytes > maximumTotalBytes) {
-          throw new RegetError(
-            ErrorCode.LOCAL_IO,
-            `${directory} holds more than ${formatBytes(maximumTotalBytes)}; reget serve keeps the files in memory, so serve a smaller folder.`,
-          );
-        }
-        files.push({ path, content: await readFile(file).catch(cannotRead) });
+        });
+        totalBytes += size;
+        files.push({ path, size });
       }
     }
   };

@@ -16,9 +16,10 @@ export interface ServeFlags {
 
 /** What `reget serve --help` adds after its options. */
 export const serveHelpAfterOptions = `
-The files are read into memory when serve starts: after changing or replacing a file on disk,
-stop serve (Ctrl-C) and start it again. Without --state, every run makes up a new password,
-SSH host key and FTPS certificate.
+Files are served from disk, at any size, and read at each request: a file changed, replaced or
+added while serve runs is served in its new version (size, ETag, MDTM and SFTP mtime included).
+Dot files, links and special files are not served. Without --state, every run makes up a new
+password, SSH host key and FTPS certificate.
 `;
 
 /** Declares the options of `reget serve` on `command`. */

@@ -1,5 +1,4 @@
 import { type ConformanceServer, startFtpServer, startHttpServer, startSftpServer } from '@reget/testkit';
-import type { ServedFile } from './serve-files.js';
 import type { ServeIdentity } from './serve-state.js';
 
 /** One protocol `reget serve` offers. */
@@ -37,21 +36,26 @@ export interface ServeSettings {
 export const portOffsets = { HTTP: 0, FTP: 1, FTPS: 2, SFTP: 3 } as const;
 
 /**
- * Starts HTTP, FTP, explicit FTPS and SFTP servers on 127.0.0.1 holding `files`, on ephemeral
- * ports or from `basePort` up. FTP, FTPS and SFTP share one login.
+ * Starts HTTP, FTP, explicit FTPS and SFTP servers on 127.0.0.1 serving `directory` from disk (each
+ * request sees the files as they are then), on ephemeral ports or from `basePort` up. FTP, FTPS and
+ * SFTP share one login.
  */
-export async function startServeServers(
-  files: readonly ServedFile[],
-  settings: ServeSettings,
-): Promise<ServeServers> {
+export async function startServeServers(directory: string, settings: ServeSettings): Promise<ServeServers> {
   const { password, hostPrivateKey, certificate } = settings.identity;
   const port = (name: keyof typeof portOffsets) =>
     settings.basePort === undefined ? undefined : settings.basePort + portOffsets[name];
   const started = await Promise.allSettled([
-    startHttpServer({ port: port('HTTP') }),
-    startFtpServer({ user, password, port: port('FTP') }),
-    startFtpServer({ security: 'explicit', user, password, certificate, port: port('FTPS') }),
-    startSftpServer({ username: user, password, hostPrivateKey, port: port('SFTP') }),
+    startHttpServer({ port: port('HTTP'), folder: directory }),
+    startFtpServer({ user, password, port: port('FTP'), folder: directory }),
+    startFtpServer({
+      security: 'explicit',
+      user,
+      password,
+      certificate,
+      port: port('FTPS'),
+      folder: directory,
+    }),
+    startSftpServer({ username: user, password, hostPrivateKey, port: port('SFTP'), folder: directory }),
   ]);
   const running = started.flatMap((outcome) => (outcome.status === 'fulfilled' ? [outcome.value] : []));
   const close = async () => {
@@ -68,25 +72,17 @@ export async function startServeServers(
     Awaited<ReturnType<typeof startFtpServer>>,
     Awaited<ReturnType<typeof startSftpServer>>,
   ];
-  try {
-    for (const server of running) {
-      for (const file of files) await server.putFile(file.path, file.content);
-    }
-    return {
-      endpoints: [
-        endpoint('HTTP', http, []),
-        endpoint('FTP', ftp, []),
-        endpoint('FTPS', ftps, ['--ca', settings.certificatePath]),
-        endpoint('SFTP', sftp, ['--host-key', sftp.hostKey.fingerprint]),
-      ],
-      user,
-      password,
-      close,
-    };
-  } catch (error) {
-    await close();
-    throw error;
-  }
+  return {
+    endpoints: [
+      endpoint('HTTP', http, []),
+      endpoint('FTP', ftp, []),
+      endpoint('FTPS', ftps, ['--ca', settings.certificatePath]),
+      endpoint('SFTP', sftp, ['--host-key', sftp.hostKey.fingerprint]),
+    ],
+    user,
+    password,
+    close,
+  };
 }
 
 function endpoint(

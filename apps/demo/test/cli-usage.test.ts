@@ -200,10 +200,11 @@ describe('subcommands', () => {
     expectOneLineFailure(await runCli(['serve']), 2);
   });
 
-  it('reget serve --help tells that files are read into memory at start, and offers --port and --state', async () => {
+  it('reget serve --help tells that files are served from disk and read at each request, and offers --port and --state', async () => {
     const result = await runCli(['serve', '--help']);
     expect(result.code).toBe(0);
-    expect(result.stdout).toContain('into memory');
+    expect(result.stdout).toContain('served from disk');
+    expect(result.stdout).toContain('read at each request');
     expect(result.stdout).toContain('--port');
     expect(result.stdout).toContain('--state');
   });

@@ -1,11 +1,15 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { watch } from 'node:fs';
-import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, stat, truncate, writeFile } from 'node:fs/promises';
+import { get } from 'node:http';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { makeContent } from '@reget/testkit';
+import type { Adapter } from '@reget/core';
+import { createFtpAdapter } from '@reget/ftp';
+import { createSftpAdapter } from '@reget/sftp';
+import { makeContent, withRemote } from '@reget/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { binPath, buildCli, type CliResult, linesOf, runCli, startCli } from './cli-process.js';
 import { fileHash, sha256 } from './http-fixture.js';
@@ -134,7 +138,7 @@ describe('reget serve', () => {
     expect(first.banner).toContain(`ftp://reget@127.0.0.1:${base + 1}/`);
     expect(first.banner).toContain(`ftpes://reget@127.0.0.1:${base + 2}/`);
     expect(first.banner).toContain(`sftp://reget@127.0.0.1:${base + 3}/`);
-    expect(first.banner).toContain('into memory');
+    expect(first.banner).toContain('read from disk at each request');
     expect(find(/password (\S+)/, second.banner)).toBe(find(/password (\S+)/, first.banner));
     expect(find(/--host-key (SHA256:\S+)/, second.banner)).toBe(
       find(/--host-key (SHA256:\S+)/, first.banner),
@@ -144,6 +148,103 @@ describe('reget serve', () => {
     // The secrets are the user's alone.
     expect((await stat(state)).mode & 0o777).toBe(0o700);
     expect((await stat(join(state, 'password'))).mode & 0o777).toBe(0o600);
+  }, 60_000);
+
+  it('serves a 1.2 GB file from disk: starts without reading it, and its memory stays flat while it streams', async () => {
+    const folder = join(root, 'big');
+    await mkdir(folder);
+    // Sparse: 1200 MiB that cost no disk space, read back as zeros.
+    const size = 1200 * 1024 * 1024;
+    await writeFile(join(folder, 'big.iso'), '');
+    await truncate(join(folder, 'big.iso'), size);
+    const startedAt = Date.now();
+    const serve = startCli(['serve', folder]);
+    try {
+      await serve.waitForOutput(/Press Ctrl-C to stop/);
+      const startMs = Date.now() - startedAt;
+      const pid = serve.child.pid!;
+      const banner = serve.stdout();
+      expect(banner).toMatch(/big\.iso {2}\(1\.17 GiB\)/);
+      // Nothing close to the file was read to start (node itself reads some tens of MiB).
+      const atStart = await processFigures(pid);
+      expect(atStart.readMiB).toBeLessThan(300);
+      expect(startMs).toBeLessThan(10_000);
+
+      const httpUrl = find(/http:\/\/127\.0\.0\.1:\d+\/big\.iso/, banner);
+      expect(await httpBodyBytes(httpUrl)).toBe(size);
+      const password = find(/password (\S+)/, banner);
+      const withPassword = (url: string) => url.replace('reget@', `reget:${encodeURIComponent(password)}@`);
+      const ftpUrl = withPassword(find(/(?<!\w)ftp:\/\/reget@127\.0\.0\.1:\d+\/big\.iso/, banner));
+      const sftpUrl = withPassword(find(/sftp:\/\/reget@127\.0\.0\.1:\d+\/big\.iso/, banner));
+      const hostKey = find(/--host-key (SHA256:\S+)/, banner);
+      // The last 300 MiB over FTP and 100 MiB over SFTP: a server that held the file would show it.
+      expect(await bytesFrom(createFtpAdapter(), ftpUrl, size - 300 * 1024 * 1024)).toBe(300 * 1024 * 1024);
+      expect(await bytesFrom(createSftpAdapter({ hostKey }), sftpUrl, size - 100 * 1024 * 1024)).toBe(
+        100 * 1024 * 1024,
+      );
+      const atEnd = await processFigures(pid);
+      // The bytes came from disk, through a bounded buffer.
+      expect(atEnd.readMiB - atStart.readMiB).toBeGreaterThanOrEqual(1599);
+      expect(atEnd.peakRssMiB).toBeLessThan(300);
+      console.info(
+        `reget serve, 1.2 GB file: banner after ${startMs} ms, ${atStart.readMiB} MiB read, peak RSS ${atStart.peakRssMiB} MiB at start and ${atEnd.peakRssMiB} MiB after sending 1.6 GB`,
+      );
+    } finally {
+      serve.child.kill('SIGINT');
+    }
+    expect((await serve.exited).code).toBe(0);
+  }, 60_000);
+
+  it('serves a file changed on disk in its new version, over HTTP, FTP and SFTP', async () => {
+    const folder = join(root, 'changing');
+    await mkdir(folder);
+    const first = makeContent(200 * 1024, 21);
+    const second = makeContent(250 * 1024, 22);
+    await writeFile(join(folder, 'file.bin'), first);
+    const serve = startCli(['serve', folder]);
+    try {
+      await serve.waitForOutput(/Press Ctrl-C to stop/);
+      const banner = serve.stdout();
+      const httpUrl = find(/http:\/\/127\.0\.0\.1:\d+\/file\.bin/, banner);
+      const password = find(/password (\S+)/, banner);
+      const hostKey = find(/--host-key (SHA256:\S+)/, banner);
+      const urls = [
+        httpUrl,
+        find(/(?<!\w)ftp:\/\/reget@127\.0\.0\.1:\d+\/file\.bin/, banner),
+        find(/sftp:\/\/reget@127\.0\.0\.1:\d+\/file\.bin/, banner),
+      ];
+      /** Downloads `url` into a fresh directory with the CLI and returns that directory. */
+      const download = async (url: string) => {
+        const fresh = await newDirectory();
+        const result = await runCli(['-q', '--host-key', hostKey, '-d', fresh, url], {
+          env: { REGET_PASSWORD: password },
+        });
+        expect({ url, code: result.code, stderr: result.stderr }).toEqual({ url, code: 0, stderr: '' });
+        return fresh;
+      };
+      const before = await fetch(httpUrl, { method: 'HEAD' });
+      const directories: string[] = [];
+      for (const url of urls) {
+        const directory = await download(url);
+        expect(await fileHash(join(directory, 'file.bin'))).toBe(sha256(first));
+        directories.push(directory);
+      }
+
+      await writeFile(join(folder, 'file.bin'), second);
+      const after = await fetch(httpUrl, { method: 'HEAD' });
+      expect(after.headers.get('etag')).not.toBe(before.headers.get('etag'));
+      expect(after.headers.get('content-length')).toBe(String(second.length));
+      for (const url of urls) {
+        expect(await fileHash(join(await download(url), 'file.bin'))).toBe(sha256(second));
+      }
+      // The first download, continued, sees the new version and restarts rather than mixing them.
+      const again = await runCli(['-d', directories[0]!, '--continue', httpUrl]);
+      expect(again.code).toBe(0);
+      expect(await fileHash(join(directories[0]!, 'file.bin'))).toBe(sha256(second));
+    } finally {
+      serve.child.kill('SIGINT');
+    }
+    expect((await serve.exited).code).toBe(0);
   }, 60_000);
 
   it('--port on a port in use: one line, exit 3, naming the port', async () => {
@@ -169,23 +270,10 @@ describe('reget serve', () => {
     expect(result.stdout).toBe('');
   });
 
-  it('prints its pid, and stops when the program that started it ends (npx, then kill $!)', async () => {
+  it('prints its pid, and stops when npm, which started it, ends (npx, then kill $!)', async () => {
     // A parent like npm's: it starts serve with the output in a file, then is killed with SIGKILL.
     const log = join(root, `serve-orphan-${process.pid}.log`);
-    const parent = spawn(
-      process.execPath,
-      [
-        '-e',
-        `const { spawn } = require('node:child_process'); const fs = require('node:fs');
-         const out = fs.openSync(process.argv[1], 'w');
-         spawn(process.execPath, [process.argv[2], 'serve', process.argv[3]], { stdio: ['ignore', out, out] });
-         setInterval(() => {}, 1000);`,
-        log,
-        binPath,
-        served,
-      ],
-      { stdio: 'ignore' },
-    );
+    const parent = serveFromParent(log, true);
     let servePid: number | undefined;
     try {
       const banner = await waitForFile(log, /or run: kill (\d+)/);
@@ -204,7 +292,81 @@ describe('reget serve', () => {
       if (servePid !== undefined && isRunning(servePid)) process.kill(servePid, 'SIGKILL');
     }
   });
+  it('keeps serving when a parent that is not npm ends (nohup, disown)', async () => {
+    const log = join(root, `serve-nohup-${process.pid}.log`);
+    const parent = serveFromParent(log, false);
+    let servePid: number | undefined;
+    try {
+      const banner = await waitForFile(log, /or run: kill (\d+)/);
+      servePid = Number(find(/or run: kill (\d+)/, banner));
+      const httpUrl = find(/http:\/\/127\.0\.0\.1:\d+\/file\.bin/, banner);
+      parent.kill('SIGKILL');
+      await once(parent, 'exit');
+      // Three of its half-second checks pass without a stop, and it still serves.
+      await expect(waitForFile(log, /reget serve: stopped/, 1_500)).rejects.toThrow(/timed out/);
+      const served = await runCli(['-q', '-d', await newDirectory(), httpUrl]);
+      expect(served.code).toBe(0);
+      expect(isRunning(servePid)).toBe(true);
+    } finally {
+      parent.kill('SIGKILL');
+      if (servePid !== undefined && isRunning(servePid)) process.kill(servePid, 'SIGKILL');
+    }
+  });
 });
+
+/** Peak resident memory (VmHWM) and bytes read so far (rchar) of a process, in MiB (Linux /proc). */
+async function processFigures(pid: number): Promise<{ peakRssMiB: number; readMiB: number }> {
+  const status = await readFile(`/proc/${pid}/status`, 'utf8');
+  const io = await readFile(`/proc/${pid}/io`, 'utf8');
+  const peakKiB = Number(find(/VmHWM:\s+(\d+) kB/, status));
+  const readBytes = Number(find(/rchar:\s+(\d+)/, io));
+  return { peakRssMiB: Math.round(peakKiB / 1024), readMiB: Math.round(readBytes / 1024 ** 2) };
+}
+
+/** Downloads `url` over HTTP with node's client, counting the bytes and keeping none. */
+function httpBodyBytes(url: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    get(url, (response) => {
+      let count = 0;
+      response.on('data', (chunk: Buffer) => {
+        count += chunk.length;
+      });
+      response.on('end', () => resolve(count));
+      response.on('error', reject);
+    }).on('error', reject);
+  });
+}
+
+/** Reads `url` from `start` to its end through a reget adapter, counting the bytes and keeping none. */
+function bytesFrom(adapter: Adapter, url: string, start: number): Promise<number> {
+  return withRemote(adapter, url, async (remote) => {
+    const response = await remote.read({ start, signal: new AbortController().signal });
+    let count = 0;
+    for await (const chunk of response.body) count += chunk.length;
+    return count;
+  });
+}
+
+/** Starts `reget serve` from a parent that can be killed, as npx (with npm's environment) or not. */
+function serveFromParent(log: string, asNpm: boolean) {
+  const env = { ...process.env };
+  delete env.npm_execpath;
+  if (asNpm) env.npm_execpath = '/usr/lib/node_modules/npm/bin/npm-cli.js';
+  return spawn(
+    process.execPath,
+    [
+      '-e',
+      `const { spawn } = require('node:child_process'); const fs = require('node:fs');
+       const out = fs.openSync(process.argv[1], 'w');
+       spawn(process.execPath, [process.argv[2], 'serve', process.argv[3]], { stdio: ['ignore', out, out] });
+       setInterval(() => {}, 1000);`,
+      log,
+      binPath,
+      served,
+    ],
+    { stdio: 'ignore', env },
+  );
+}
 
 function isRunning(pid: number): boolean {
   try {

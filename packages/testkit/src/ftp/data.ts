@@ -91,23 +91,45 @@ export interface SendPlan {
 
 const chunkSize = 64 * 1024;
 
-/** Sends `body` on a data connection with backpressure, applying the plan's faults. */
-export async function sendBody(socket: Socket, body: Uint8Array, plan: SendPlan): Promise<SendOutcome> {
+/** `content` in the chunks {@link sendBody} writes. */
+export function* chunksOf(content: Uint8Array): Generator<Uint8Array> {
+  for (let position = 0; position < content.length; position += chunkSize) {
+    yield content.subarray(position, position + chunkSize);
+  }
+}
+
+/**
+ * Sends `body` on a data connection with backpressure, applying the plan's faults. The body is
+ * pulled one chunk at a time, so a file streamed from disk is never held whole; a cut happens only
+ * when more bytes follow it, as a body that ends exactly at the limit is complete.
+ */
+export async function sendBody(
+  socket: Socket,
+  body: Iterable<Uint8Array> | AsyncIterable<Uint8Array>,
+  plan: SendPlan,
+): Promise<SendOutcome> {
   const limit = Math.min(
-    body.length,
     plan.dropAfter ?? Number.POSITIVE_INFINITY,
     plan.stallAfter ?? Number.POSITIVE_INFINITY,
   );
   let position = 0;
-  while (position < limit) {
+  let isCut = false;
+  for await (const chunk of body) {
     if (socket.destroyed) return 'broken';
-    const chunk = body.subarray(position, Math.min(position + chunkSize, limit));
-    position += chunk.length;
-    plan.onBytes(chunk.length);
-    if (!socket.write(chunk)) await firstOf(socket, ['drain', 'close']);
+    const room = limit - position;
+    const piece = chunk.length > room ? chunk.subarray(0, room) : chunk;
+    if (piece.length > 0) {
+      position += piece.length;
+      plan.onBytes(piece.length);
+      if (!socket.write(piece)) await firstOf(socket, ['drain', 'close']);
+    }
+    if (piece.length < chunk.length) {
+      isCut = true;
+      break;
+    }
   }
   if (socket.destroyed) return 'broken';
-  if (plan.stallAfter !== undefined && plan.stallAfter < body.length && position === plan.stallAfter) {
+  if (isCut && position === plan.stallAfter) {
     await firstOf(socket, ['close']);
     return 'stalled';
   }
@@ -115,7 +137,7 @@ export async function sendBody(socket: Socket, body: Uint8Array, plan: SendPlan)
   const flushed = firstOf(socket, ['finish', 'close']);
   socket.end();
   await flushed;
-  return position < body.length ? 'dropped' : 'complete';
+  return isCut ? 'dropped' : 'complete';
 }
 
 /** Resolves at the first of `events` on `socket` (a socket that is already gone counts as closed). */
@@ -128,6 +150,32 @@ function firstOf(socket: Socket, events: readonly string[]): Promise<void> {
     };
     for (const event of events) socket.on(event, done);
   });
+}
+
+/**
+ * {@link toNetworkAscii} for a body read in chunks, from byte `offset` of the converted text (REST
+ * counts the bytes sent, which are the converted ones).
+ */
+export async function* toNetworkAsciiChunks(
+  chunks: AsyncIterable<Uint8Array>,
+  offset: number,
+): AsyncGenerator<Uint8Array> {
+  let skip = offset;
+  let endsInCarriageReturn = false;
+  for await (const chunk of chunks) {
+    const text = Buffer.from(chunk).toString('latin1');
+    // A line feed at the start of a chunk follows the carriage return that ended the one before.
+    const converted = (endsInCarriageReturn ? '\r' : '') + text;
+    let network = Buffer.from(converted.replace(/\r?\n/g, '\r\n'), 'latin1');
+    if (endsInCarriageReturn) network = network.subarray(1);
+    endsInCarriageReturn = text.endsWith('\r');
+    if (skip >= network.length) {
+      skip -= network.length;
+      continue;
+    }
+    yield network.subarray(skip);
+    skip = 0;
+  }
 }
 
 /** TYPE A sends text with CRLF line ends (RFC 959 §3.1.1.1), which changes byte counts. */

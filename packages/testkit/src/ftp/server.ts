@@ -2,6 +2,7 @@ import { createServer, type Socket } from 'node:net';
 import { createSecureContext, TLSSocket } from 'node:tls';
 import { createFtpAdapter } from '@reget/ftp';
 import type { ConformanceServer } from '../conformance/target.js';
+import { DiskFolder } from '../disk/folder.js';
 import { generateTestCertificate, type TestCertificate } from './certificate.js';
 import { type DataConnection, PassiveListener } from './data.js';
 import type { FtpFaults } from './faults.js';
@@ -28,6 +29,13 @@ export interface FtpServerOptions {
   readonly certificate?: TestCertificate | undefined;
   /** Control port to listen on (127.0.0.1). Default 0: an ephemeral port. Passive ports are always ephemeral. */
   readonly port?: number | undefined;
+  /**
+   * Also serve the files under this folder, from disk: SIZE and MDTM answer from a fresh `stat`, so
+   * a change on disk is seen at once, and RETR streams the file from disk from the REST offset.
+   * Files put with `putFile` take precedence. Dot files, symbolic links and special files in the
+   * folder are not served.
+   */
+  readonly folder?: string | undefined;
 }
 
 /** A running embedded FTP server: a {@link ConformanceServer} plus FTP-only controls. */
@@ -50,7 +58,8 @@ export interface FtpTestServer extends ConformanceServer {
 const host = '127.0.0.1';
 
 /**
- * Starts an FTP/FTPS server on 127.0.0.1 with an ephemeral port (or `port`), serving files from memory, with
+ * Starts an FTP/FTPS server on 127.0.0.1 with an ephemeral port (or `port`), serving files from memory
+ * (and from a folder on disk with `folder`), with
  * REST/SIZE/MDTM, passive mode and the faults of {@link FtpFaults}. Its `adapter` is an FTP adapter
  * configured to trust the server's certificate.
  */
@@ -60,6 +69,7 @@ export async function startFtpServer(options: FtpServerOptions = {}): Promise<Ft
     security === 'none' ? undefined : (options.certificate ?? (await generateTestCertificate()));
   const secureContext = certificate === undefined ? undefined : createSecureContext(certificate);
   const files = new FtpFileStore();
+  const folder = options.folder === undefined ? undefined : await DiskFolder.open(options.folder);
   const sockets = new Set<Socket>();
   const received: string[] = [];
   const waiters: { prefix: string; resolve: () => void }[] = [];
@@ -78,6 +88,7 @@ export async function startFtpServer(options: FtpServerOptions = {}): Promise<Ft
     options.user === undefined ? undefined : { user: options.user, password: options.password ?? '' };
   const sessionHost = {
     files,
+    folder,
     secureContext,
     requireTls: security === 'explicit',
     credentials,

@@ -1,12 +1,22 @@
 import type { Socket } from 'node:net';
 import { type SecureContext, TLSSocket } from 'node:tls';
-import { type DataConnection, type PassiveListener, sendBody, toNetworkAscii } from './data.js';
+import type { DiskFolder, DiskOpenFile } from '../disk/folder.js';
+import {
+  chunksOf,
+  type DataConnection,
+  type PassiveListener,
+  sendBody,
+  toNetworkAscii,
+  toNetworkAsciiChunks,
+} from './data.js';
 import type { FtpFaults, FtpFinalReply } from './faults.js';
 import { type FtpFileStore, formatMdtm, resolveFtpPath } from './files.js';
 
 /** What a control session needs from the server that accepted it. */
 export interface FtpSessionHost {
   readonly files: FtpFileStore;
+  /** Files served from disk, looked up when `files` has none at the path. */
+  readonly folder: DiskFolder | undefined;
   readonly secureContext: SecureContext | undefined;
   /** Refuse USER before AUTH TLS (explicit FTPS servers). */
   readonly requireTls: boolean;
@@ -220,29 +230,35 @@ export class FtpSession {
     return this.#reply(`200 Type set to ${this.#isBinary ? 'I' : 'A'}.`);
   }
 
-  /** The file named by `argument`, or the reply that refuses it. */
-  #readableFile(argument: string): { content: Uint8Array; mtimeMs: number } | string {
-    const file = this.#host.files.get(resolveFtpPath(this.#cwd, argument));
-    if (file === undefined) return '550 No such file or directory.';
-    if (file.isUnreadable) return '550 Permission denied.';
-    return file;
+  /**
+   * The file named by `argument` (a stored one, else a fresh `stat` of the served folder's), or the
+   * reply that refuses it.
+   */
+  async #readableFile(argument: string): Promise<{ size: number; mtimeMs: number } | string> {
+    const path = resolveFtpPath(this.#cwd, argument);
+    const file = this.#host.files.get(path);
+    if (file?.isUnreadable) return '550 Permission denied.';
+    if (file !== undefined) return { size: file.content.length, mtimeMs: file.mtimeMs };
+    const entry = await this.#host.folder?.stat(path);
+    if (entry?.kind !== 'file') return '550 No such file or directory.';
+    return entry;
   }
 
-  #sizeCommand(argument: string): Promise<void> {
+  async #sizeCommand(argument: string): Promise<void> {
     const faults = this.#host.faults();
     if (faults.noSize) return this.#reply('500 Unknown command.');
-    const file = this.#readableFile(argument);
+    const file = await this.#readableFile(argument);
     if (typeof file === 'string') return this.#reply(file);
     // SIZE depends on the transfer type (RFC 3659 §4); like ProFTPD, refuse it in ASCII mode.
     if (!this.#isBinary) return this.#reply('550 SIZE not allowed in ASCII mode.');
     if (faults.sizeReply !== undefined) return this.#reply(`213 ${faults.sizeReply}`);
-    if (faults.oddSize) return this.#reply(`213 file: 213, Size =${file.content.length}`);
-    return this.#reply(`213 ${file.content.length}`);
+    if (faults.oddSize) return this.#reply(`213 file: 213, Size =${file.size}`);
+    return this.#reply(`213 ${file.size}`);
   }
 
-  #mdtmCommand(argument: string): Promise<void> {
+  async #mdtmCommand(argument: string): Promise<void> {
     if (this.#host.faults().noMdtm) return this.#reply('500 Unknown command.');
-    const file = this.#readableFile(argument);
+    const file = await this.#readableFile(argument);
     if (typeof file === 'string') return this.#reply(file);
     return this.#reply(`213 ${formatMdtm(file.mtimeMs)}`);
   }
@@ -268,8 +284,20 @@ export class FtpSession {
   }
 
   async #retrieve(argument: string): Promise<void> {
-    const file = this.#readableFile(argument);
-    if (typeof file === 'string') return this.#reply(file);
+    const path = resolveFtpPath(this.#cwd, argument);
+    const stored = this.#host.files.get(path);
+    if (stored?.isUnreadable) return this.#reply('550 Permission denied.');
+    // A file on disk is opened now: the transfer reads the version that exists at RETR.
+    const opened = stored === undefined ? await this.#host.folder?.open(path) : undefined;
+    if (stored === undefined && opened === undefined) return this.#reply('550 No such file or directory.');
+    try {
+      await this.#transfer(stored?.content, opened);
+    } finally {
+      await opened?.handle.close();
+    }
+  }
+
+  async #transfer(content: Uint8Array | undefined, opened: DiskOpenFile | undefined): Promise<void> {
     const passive = this.#passive;
     if (passive === undefined) return this.#reply('425 Use PASV or EPSV first.');
     this.#passive = undefined;
@@ -289,9 +317,8 @@ export class FtpSession {
       connection.socket.destroy();
       return this.#reply('425 Data connection must resume the TLS session of the control connection.');
     }
-    const content = this.#isBinary ? file.content : toNetworkAscii(file.content);
     await this.#reply(`150 Opening ${this.#isBinary ? 'BINARY' : 'ASCII'} mode data connection.`);
-    const outcome = await sendBody(connection.socket, content.subarray(Math.min(offset, content.length)), {
+    const outcome = await sendBody(connection.socket, this.#body(content, opened, offset), {
       dropAfter:
         faults.dropAfterBytes !== undefined && this.#host.takeDrop() ? faults.dropAfterBytes : undefined,
       stallAfter: faults.stallAfterBytes,
@@ -302,6 +329,21 @@ export class FtpSession {
     if (outcome === 'complete') return this.#finalReply(faults.finalReply ?? 226);
     if (outcome === 'dropped') return this.#finalReply(faults.dropReply ?? 226);
     return this.#finalReply(426);
+  }
+
+  /** The bytes RETR sends from `offset`: of the stored content, or streamed from the open file. */
+  #body(
+    content: Uint8Array | undefined,
+    opened: DiskOpenFile | undefined,
+    offset: number,
+  ): Iterable<Uint8Array> | AsyncIterable<Uint8Array> {
+    if (content !== undefined) {
+      const sent = this.#isBinary ? content : toNetworkAscii(content);
+      return chunksOf(sent.subarray(Math.min(offset, sent.length)));
+    }
+    const read = (start: number) =>
+      opened!.handle.createReadStream({ start, highWaterMark: 64 * 1024, autoClose: false });
+    return this.#isBinary ? read(offset) : toNetworkAsciiChunks(read(0), offset);
   }
 
   async #finalReply(code: FtpFinalReply): Promise<void> {

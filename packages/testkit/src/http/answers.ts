@@ -4,7 +4,7 @@ import type { HttpFileVersion } from './files.js';
 
 /** The validator headers of a file version in the given mode. */
 export function validatorHeaders(
-  file: HttpFileVersion,
+  file: Pick<HttpFileVersion, 'tag' | 'mtime'>,
   mode: ValidatorMode,
   isDateWeak: boolean,
 ): Record<string, string> {
@@ -62,7 +62,7 @@ export function requestedRange(
 /** A 206 whose Content-Range starts `shift` bytes away from what was asked (FAULTS HTTP-05). */
 export function answerShifted(
   response: ServerResponse,
-  file: HttpFileVersion,
+  file: Pick<HttpFileVersion, 'content'>,
   range: { start: number; last: number },
   shift: number,
   headers: Record<string, string>,
@@ -81,7 +81,7 @@ export function answerShifted(
 /** The whole file as a chunked 200 without Content-Length (FAULTS HTTP-12). */
 export function answerChunked(
   response: ServerResponse,
-  file: HttpFileVersion,
+  file: Pick<HttpFileVersion, 'content'>,
   headers: Record<string, string>,
 ): void {
   response.writeHead(200, { ...headers, 'Transfer-Encoding': 'chunked' });

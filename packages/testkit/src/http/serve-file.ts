@@ -1,3 +1,4 @@
+import type { Stats } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import send from 'send';
 
@@ -9,6 +10,11 @@ export interface ServeFileOptions {
   readonly encodedPath: string;
   /** Headers set before `send` looks at the request; its own ETag and Last-Modified are off. */
   readonly headers: Readonly<Record<string, string>>;
+  /**
+   * Headers set from `send`'s own `stat` of the file, after `headers` and before the Range and
+   * If-Range checks, so the validators describe the very file whose size and bytes are sent.
+   */
+  readonly headersOf?: ((stats: Stats) => Readonly<Record<string, string>>) | undefined;
 }
 
 /**
@@ -30,6 +36,11 @@ export function serveFile(
     dotfiles: 'deny',
     index: false,
   })
+    .on('headers', (_response: ServerResponse, _path: string, stats: Stats) => {
+      for (const [name, value] of Object.entries(options.headersOf?.(stats) ?? {})) {
+        response.setHeader(name, value);
+      }
+    })
     .on('error', (error: { status?: number }) => {
       const status = error.status ?? 500;
       response.writeHead(status, { 'Content-Type': 'text/plain', 'Content-Length': 0 });

@@ -8,6 +8,7 @@ import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 import { createHttpAdapter, type HttpAdapter, type HttpAdapterOptions } from '@reget/http';
 import type { ConformanceServer } from '../conformance/target.js';
+import { DiskFolder } from '../disk/folder.js';
 import { generateTestCertificate, type TestCertificate } from '../ftp/certificate.js';
 import {
   answerChunked,
@@ -22,6 +23,7 @@ import {
   validatorHeaders,
 } from './answers.js';
 import { limitBody } from './body-limit.js';
+import { diskVersion, type ServedFile, servedFromDisk } from './disk-file.js';
 import type { HttpServerFaults, RecordedRequest } from './faults.js';
 import { HttpFileStore } from './files.js';
 import { writeRaw } from './raw.js';
@@ -38,12 +40,21 @@ export interface HttpServerOptions {
   readonly adapterOptions?: HttpAdapterOptions | undefined;
   /** Port to listen on (127.0.0.1). Default 0: an ephemeral port. The second origin is always ephemeral. */
   readonly port?: number | undefined;
+  /**
+   * Also serve the files under this folder, from disk: each request looks at the file afresh (its
+   * size, ETag and Last-Modified come from a `stat`, so a change on disk is seen at once) and its
+   * bytes stream from disk. Files put with {@link HttpTestServer.putFile} take precedence. Faults
+   * that rewrite the body (`shiftRangeBy`, `chunked`, `gzip`) apply to put files only, and so does
+   * the second origin. Dot files, symbolic links and special files in the folder are not served.
+   */
+  readonly folder?: string | undefined;
 }
 
 type Countdown = 'drop' | 'errorPage' | 'redirect';
 
 /**
- * The embedded HTTP(S) server on 127.0.0.1: correct Range/ETag/If-Range serving through `send`,
+ * The embedded HTTP(S) server on 127.0.0.1: correct Range/ETag/If-Range serving through `send` of
+ * the files put with {@link HttpTestServer.putFile} and, with `folder`, of a folder on disk;
  * switchable faults ({@link HttpServerFaults}), a request log, a forward-proxy mode (absolute URIs
  * are served like paths) and a recording second origin for redirects.
  */
@@ -59,6 +70,7 @@ export class HttpTestServer implements ConformanceServer {
   readonly requests: RecordedRequest[] = [];
   readonly #server: Server;
   readonly #files: HttpFileStore;
+  readonly #folder: DiskFolder | undefined;
   readonly #auth: HttpServerOptions['auth'];
   #faults: HttpServerFaults = {};
   #remaining = new Map<Countdown, number>();
@@ -70,6 +82,7 @@ export class HttpTestServer implements ConformanceServer {
   private constructor(parts: {
     server: Server;
     files: HttpFileStore;
+    folder: DiskFolder | undefined;
     secondOrigin: RecordingOrigin;
     origin: string;
     certificate: TestCertificate | undefined;
@@ -77,6 +90,7 @@ export class HttpTestServer implements ConformanceServer {
   }) {
     this.#server = parts.server;
     this.#files = parts.files;
+    this.#folder = parts.folder;
     this.secondOrigin = parts.secondOrigin;
     this.origin = parts.origin;
     this.certificate = parts.certificate?.cert;
@@ -94,6 +108,7 @@ export class HttpTestServer implements ConformanceServer {
 
   /** Starts a server (and its second origin) on 127.0.0.1, on ephemeral ports unless `port` is given. */
   static async start(options: HttpServerOptions = {}): Promise<HttpTestServer> {
+    const folder = options.folder === undefined ? undefined : await DiskFolder.open(options.folder);
     const files = await HttpFileStore.create();
     let instance: HttpTestServer | undefined;
     const secondOrigin = await RecordingOrigin.start(files, (count) => {
@@ -123,7 +138,7 @@ export class HttpTestServer implements ConformanceServer {
     }
     const { port } = server.address() as AddressInfo;
     const origin = `${certificate ? 'https' : 'http'}://127.0.0.1:${port}`;
-    instance = new HttpTestServer({ server, files, secondOrigin, origin, certificate, options });
+    instance = new HttpTestServer({ server, files, folder, secondOrigin, origin, certificate, options });
     return instance;
   }
 
@@ -245,7 +260,6 @@ export class HttpTestServer implements ConformanceServer {
   }
 
   #serve(request: IncomingMessage, response: ServerResponse, encodedPath: string): void {
-    const faults = this.#faults;
     let path: string;
     try {
       path = decodeURIComponent(encodedPath);
@@ -253,16 +267,29 @@ export class HttpTestServer implements ConformanceServer {
       path = encodedPath;
     }
     const file = this.#files.get(path);
+    if (file !== undefined || this.#folder === undefined) {
+      this.#answer(request, response, file && { ...file, size: file.content.length, encodedPath });
+      return;
+    }
+    servedFromDisk(this.#folder, path)
+      .then(
+        (served) => this.#answer(request, response, served),
+        () => answerErrorPage(response, { status: 500 }),
+      )
+      .catch(() => response.destroy());
+  }
+
+  #answer(request: IncomingMessage, response: ServerResponse, file: ServedFile | undefined): void {
+    const faults = this.#faults;
     const isGet = request.method === 'GET';
     const range = request.headers.range;
     if (!file || (request.method !== 'GET' && request.method !== 'HEAD')) {
       answerErrorPage(response, { status: file ? 405 : 404 });
       return;
     }
-    const headers = {
-      ...validatorHeaders(file, faults.validators ?? 'strong-etag', faults.weakLastModified === true),
-      ...faults.extraHeaders,
-    };
+    const validators = faults.validators ?? 'strong-etag';
+    const isDateWeak = faults.weakLastModified === true;
+    const headers = { ...validatorHeaders(file, validators, isDateWeak), ...faults.extraHeaders };
     if (request.method === 'HEAD' && faults.head !== undefined && faults.head !== 'normal') {
       answerHead(response, faults.head, headers);
       return;
@@ -272,17 +299,18 @@ export class HttpTestServer implements ConformanceServer {
       return;
     }
     if (isGet) this.#limit(response);
-    const asked = faults.ignoreRange ? undefined : requestedRange(range, file.content.length);
-    if (asked !== undefined && faults.unsatisfiableWithoutTotal && asked.start >= file.content.length) {
+    const asked = faults.ignoreRange ? undefined : requestedRange(range, file.size);
+    if (asked !== undefined && faults.unsatisfiableWithoutTotal && asked.start >= file.size) {
       answerUnsatisfiableWithoutTotal(response);
       return;
     }
-    if (isGet && asked !== undefined && faults.shiftRangeBy !== undefined) {
-      answerShifted(response, file, asked, faults.shiftRangeBy, headers);
+    const { content } = file;
+    if (content !== undefined && isGet && asked !== undefined && faults.shiftRangeBy !== undefined) {
+      answerShifted(response, { content }, asked, faults.shiftRangeBy, headers);
       return;
     }
-    if (isGet && asked === undefined && faults.chunked) {
-      answerChunked(response, file, headers);
+    if (content !== undefined && isGet && asked === undefined && faults.chunked) {
+      answerChunked(response, { content }, headers);
       return;
     }
     if (faults.ignoreRange) delete request.headers.range;
@@ -290,17 +318,33 @@ export class HttpTestServer implements ConformanceServer {
     const gzip =
       faults.gzip === 'always' ||
       (faults.gzip === 'when-asked' && /\bgzip\b/i.test(request.headers['accept-encoding'] ?? ''));
-    if (gzip) {
+    if (content !== undefined && gzip) {
       const encodedHeaders: Record<string, string> = {
         ...headers,
         'Content-Encoding': 'gzip',
         Vary: 'Accept-Encoding',
       };
       if (headers.ETag) encodedHeaders.ETag = headers.ETag.replace(/"$/, '-gzip"');
-      serveFile(request, response, { root: this.#files.gzipRoot, encodedPath, headers: encodedHeaders });
+      serveFile(request, response, {
+        root: this.#files.gzipRoot,
+        encodedPath: file.encodedPath,
+        headers: encodedHeaders,
+      });
       return;
     }
-    serveFile(request, response, { root: this.#files.root, encodedPath, headers });
+    serveFile(request, response, {
+      root: file.root ?? this.#files.root,
+      encodedPath: file.encodedPath,
+      headers,
+      // On disk, the file may have changed since the look-up: name the version `send` itself found.
+      headersOf:
+        content === undefined
+          ? (stats) => ({
+              ...validatorHeaders(diskVersion(stats), validators, isDateWeak),
+              ...faults.extraHeaders,
+            })
+          : undefined,
+    });
   }
 
   #limit(response: ServerResponse): void {

@@ -21,12 +21,7 @@ export interface SftpHostKey {
 
 /** Generates a host key, or describes the given private key. */
 export function createHostKey(type: SftpHostKeyType = 'ed25519', privateKey?: string): SftpHostKey {
-  const pem =
-    privateKey ??
-    ssh2.utils.generateKeyPairSync(
-      type,
-      type === 'rsa' ? { bits: 2048 } : type === 'ecdsa' ? { bits: 256 } : {},
-    ).private;
+  const pem = privateKey ?? generatePrivateKey(type);
   const parsed = parseKey(pem);
   const blob = parsed.getPublicSSH();
   const publicKey = `${parsed.type} ${blob.toString('base64')}`;
@@ -42,6 +37,21 @@ export function createHostKey(type: SftpHostKeyType = 'ed25519', privateKey?: st
       return `|1|${salt.toString('base64')}|${hash.toString('base64')} ${publicKey}`;
     },
   };
+}
+
+/**
+ * A new private key that ssh2 can read back. ssh2 strips every leading zero byte of an ed25519
+ * public key it generates, so about one key in 256 is then refused as malformed by its own parser
+ * (mscdex/ssh2 issues 1390 and 1513); such a key is generated again.
+ */
+function generatePrivateKey(type: SftpHostKeyType): string {
+  for (let attempt = 1; ; attempt++) {
+    const pem = ssh2.utils.generateKeyPairSync(
+      type,
+      type === 'rsa' ? { bits: 2048 } : type === 'ecdsa' ? { bits: 256 } : {},
+    ).private;
+    if (attempt >= 16 || !(ssh2.utils.parseKey(pem) instanceof Error)) return pem;
+  }
 }
 
 /** Parses an SSH key (private or public) or throws. */

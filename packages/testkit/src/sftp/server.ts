@@ -5,6 +5,7 @@ import type { Adapter } from '@reget/core';
 import { createSftpAdapter } from '@reget/sftp';
 import ssh2, { type AuthContext, type Connection, type ParsedKey } from 'ssh2';
 import type { ConformanceServer } from '../conformance/target.js';
+import { DiskFolder } from '../disk/folder.js';
 import type { SftpFaults } from './faults.js';
 import { SftpFileStore } from './files.js';
 import { createHostKey, parseKey, type SftpHostKey, type SftpHostKeyType } from './host-key.js';
@@ -38,6 +39,13 @@ export interface SftpServerOptions {
   readonly extraHostPrivateKeys?: readonly string[] | undefined;
   /** Port to listen on (127.0.0.1). Default 0: an ephemeral port. */
   readonly port?: number | undefined;
+  /**
+   * Also serve the files under this folder, from disk, at the same absolute paths (`/file.bin` is
+   * `<folder>/file.bin`): STAT and FSTAT answer from a fresh `stat`, so a change on disk is seen at
+   * once, and READs read the handle opened at OPEN at their offsets. Files put with `putFile` take
+   * precedence. Dot files, symbolic links and special files in the folder are not served.
+   */
+  readonly folder?: string | undefined;
 }
 
 /** One login attempt the server saw. */
@@ -65,7 +73,8 @@ export interface SftpServer extends ConformanceServer, SftpServerAccess {
 
 /**
  * Starts a real SFTP server on 127.0.0.1 (ssh2's server side) with a generated host key, password
- * and public-key login, an in-memory read-only file tree (login directory `/home/<user>`) and
+ * and public-key login, an in-memory read-only file tree (login directory `/home/<user>`), optionally
+ * backed by a folder on disk (`folder`), and
  * fault injection ({@link SftpFaults}). Its `adapter` pins the host key unless `createAdapter` says otherwise.
  */
 export async function startSftpServer(options: SftpServerOptions = {}): Promise<SftpServer> {
@@ -75,6 +84,7 @@ export async function startSftpServer(options: SftpServerOptions = {}): Promise<
   const hostKey = createHostKey(options.hostKeyType, options.hostPrivateKey);
   const home = `/home/${username}`;
   const files = new SftpFileStore();
+  const folder = options.folder === undefined ? undefined : await DiskFolder.open(options.folder);
   const events = new EventEmitter();
   const connections = new Set<Connection>();
   let faults: SftpFaults = {};
@@ -106,6 +116,7 @@ export async function startSftpServer(options: SftpServerOptions = {}): Promise<
             sftp.on('error', () => undefined);
             serveSftp(sftp, {
               files,
+              folder,
               home,
               faults: () => faults,
               claimDrop: () => {
