@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import { runAttempt } from './attempt.js';
 import { parseChecksum, StreamingHasher } from './checksum.js';
 import { checkDestination, destinationPaths, pathKind } from './destination.js';
-import { asRegetError, ErrorCode, isUnreachable, localError, RegetError } from './errors.js';
+import { asRegetError, ErrorCode, localError, RegetError } from './errors.js';
 import { confirmFinished, isFinishedBefore, stampModifiedTime } from './finished.js';
 import { readJournal, removeJournal } from './journal.js';
 import { acquireLock } from './lock.js';

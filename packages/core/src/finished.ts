@@ -40,7 +40,7 @@ export async function confirmFinished(
     onEvent: DownloadOptions['onEvent'];
   },
 ): Promise<DownloadResult> {
-  const { signal, settings, checksum } = context;
+  const { signal, checksum } = context;
   const emit = (event: DownloadEvent) => context.onEvent?.(event);
   const check = await checkWithRetries(paths.destination, context, emit);
   const { stat: remoteStat } = check;
