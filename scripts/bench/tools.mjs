@@ -231,7 +231,7 @@ export const libraryBaseline = {
  */
 export const durableBaseline = {
   http: { tool: 'axios stream + sync -d', target: 0.95 },
-  sftp: { tool: 'sftp + fdatasync (OpenSSH)', target: null },
+  sftp: { tool: 'sftp + fdatasync (OpenSSH)', target: 1.0 },
 };
 
 /** Commands that resume a half-downloaded file, for the resume measurement (not reget's). */
