@@ -59,6 +59,28 @@ describe('lock', () => {
     await lock.release();
   });
 
+  it('takes over the lock of a killed process its parent has not reaped yet (a zombie)', async () => {
+    // `sleep` (exec'd by sh) never waits for the child sh started: it stays a zombie until sleep ends.
+    const parent = spawn('sh', ['-c', 'true & echo $!; exec sleep 30'], {
+      stdio: ['ignore', 'pipe', 'ignore'],
+    });
+    try {
+      const [line] = (await once(parent.stdout, 'data')) as [Buffer];
+      const pid = Number(line.toString().trim());
+      const isZombie = async () => (await readFile(`/proc/${pid}/stat`, 'utf8')).includes(') Z ');
+      for (let tries = 0; !(await isZombie()); tries++) {
+        expect(tries, 'the child never became a zombie').toBeLessThan(1000);
+        await new Promise<void>((resolve) => setImmediate(resolve));
+      }
+      await writeFile(path, `${pid} ${hostname()}\n`);
+      const lock = await acquireLock(path);
+      expect((await readFile(path, 'utf8')).startsWith(`${process.pid} ${hostname()} `)).toBe(true);
+      await lock.release();
+    } finally {
+      parent.kill('SIGKILL');
+    }
+  });
+
   it('takes over an empty lock at once: locks are linked into place whole, so no taker is mid-write', async () => {
     await writeFile(path, '');
     await (await acquireLock(path)).release();
