@@ -60,17 +60,19 @@ describe('lock', () => {
   });
 
   it('takes over the lock of a killed process its parent has not reaped yet (a zombie)', async () => {
-    // `sleep` (exec'd by sh) never waits for the child sh started: it stays a zombie until sleep ends.
-    const parent = spawn('sh', ['-c', 'true & echo $!; exec sleep 30'], {
-      stdio: ['ignore', 'pipe', 'ignore'],
-    });
+    // A parent that forks a child which exits at once, and never waits for it: a zombie until the
+    // parent ends. (Node reaps its own children, so the parent is python3, which the machine has.)
+    const program =
+      'import os, time\npid = os.fork()\nif pid == 0:\n    os._exit(0)\nprint(pid, flush=True)\ntime.sleep(30)\n';
+    const parent = spawn('python3', ['-c', program], { stdio: ['ignore', 'pipe', 'ignore'] });
     try {
       const [line] = (await once(parent.stdout, 'data')) as [Buffer];
       const pid = Number(line.toString().trim());
       const isZombie = async () => (await readFile(`/proc/${pid}/stat`, 'utf8')).includes(') Z ');
-      for (let tries = 0; !(await isZombie()); tries++) {
-        expect(tries, 'the child never became a zombie').toBeLessThan(1000);
-        await new Promise<void>((resolve) => setImmediate(resolve));
+      const deadline = Date.now() + 10_000;
+      while (!(await isZombie())) {
+        expect(Date.now(), 'the child never became a zombie').toBeLessThan(deadline);
+        await new Promise<void>((resolve) => setTimeout(resolve, 10));
       }
       await writeFile(path, `${pid} ${hostname()}\n`);
       const lock = await acquireLock(path);
