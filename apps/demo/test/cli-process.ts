@@ -73,7 +73,8 @@ async function waitForUnlock(): Promise<void> {
   });
 }
 
-function isAlive(pid: number): boolean {
+/** Whether a process with this pid exists (signal 0 delivers nothing). */
+export function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;

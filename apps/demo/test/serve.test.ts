@@ -11,7 +11,7 @@ import { createFtpAdapter } from '@reget/ftp';
 import { createSftpAdapter } from '@reget/sftp';
 import { makeContent, withRemote } from '@reget/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { binPath, buildCli, type CliResult, linesOf, runCli, startCli } from './cli-process.js';
+import { binPath, buildCli, type CliResult, isAlive, linesOf, runCli, startCli } from './cli-process.js';
 import { fileHash, sha256 } from './http-fixture.js';
 
 const content = makeContent(400 * 1024, 11);
@@ -280,7 +280,7 @@ describe('reget serve', () => {
       servePid = Number(find(/or run: kill (\d+)/, banner));
       const httpUrl = find(/http:\/\/127\.0\.0\.1:\d+\/file\.bin/, banner);
       expect(banner).toMatch(/npx reget .*http:\/\/127\.0\.0\.1:\d+\/file\.bin/);
-      expect(isRunning(servePid)).toBe(true);
+      expect(isAlive(servePid)).toBe(true);
       parent.kill('SIGKILL');
       await once(parent, 'exit');
       // The server notices within its half-second check and closes its ports before exiting.
@@ -289,7 +289,7 @@ describe('reget serve', () => {
       expect(refused.code).toBe(4);
     } finally {
       parent.kill('SIGKILL');
-      if (servePid !== undefined && isRunning(servePid)) process.kill(servePid, 'SIGKILL');
+      if (servePid !== undefined && isAlive(servePid)) process.kill(servePid, 'SIGKILL');
     }
   });
   it('keeps serving when a parent that is not npm ends (nohup, disown)', async () => {
@@ -306,10 +306,10 @@ describe('reget serve', () => {
       await expect(waitForFile(log, /reget serve: stopped/, 1_500)).rejects.toThrow(/timed out/);
       const served = await runCli(['-q', '-d', await newDirectory(), httpUrl]);
       expect(served.code).toBe(0);
-      expect(isRunning(servePid)).toBe(true);
+      expect(isAlive(servePid)).toBe(true);
     } finally {
       parent.kill('SIGKILL');
-      if (servePid !== undefined && isRunning(servePid)) process.kill(servePid, 'SIGKILL');
+      if (servePid !== undefined && isAlive(servePid)) process.kill(servePid, 'SIGKILL');
     }
   });
 });
@@ -366,15 +366,6 @@ function serveFromParent(log: string, asNpm: boolean) {
     ],
     { stdio: 'ignore', env },
   );
-}
-
-function isRunning(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 /** Waits (bounded) until the file at `path` matches `pattern`, re-reading it when it changes. */

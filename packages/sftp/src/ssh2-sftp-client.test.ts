@@ -2,24 +2,14 @@ import { once } from 'node:events';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { download, ErrorCode, isRegetError, type RegetError } from '@reget/core';
-import { makeContent, type SftpServer, sha256, startSftpServer } from '@reget/testkit';
+import { download, ErrorCode, isRegetError } from '@reget/core';
+import { failureOf, makeContent, type SftpServer, sha256, startSftpServer } from '@reget/testkit';
 import SftpClient from 'ssh2-sftp-client';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createSftpAdapter } from './adapter.js';
 
 // ssh2-sftp-client prints unexpected events by default.
 const quiet = { error: () => undefined, end: () => undefined, close: () => undefined };
-
-async function failureOf(promise: Promise<unknown>): Promise<RegetError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (isRegetError(error)) return error;
-    throw error;
-  }
-  throw new Error('expected a RegetError');
-}
 
 /** A caller's ssh2-sftp-client Client, connected to the embedded server with its host key checked. */
 async function connectedClient(server: SftpServer): Promise<SftpClient> {
