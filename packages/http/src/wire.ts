@@ -15,12 +15,16 @@ export interface WirePolicy {
 const ownedNames = new Set(['range', 'if-range', 'accept-encoding']);
 // Credentials, whoever added them (URL, `auth`, default headers, an interceptor), stay on the origin.
 const credentialNames = ['authorization', 'cookie', 'proxy-authorization'];
+// After a cross-origin hop only these go on (FAULTS SEC-03: every user-supplied header is dropped):
+// a header an instance or an interceptor adds (`X-Api-Key`, `Private-Token`, a signature) may be a
+// credential reget cannot recognise by name.
+const crossOriginNames = new Set(['accept', 'user-agent', 'host', 'connection']);
 
 /**
  * Applies `policy` to Node's request options at the last step before the wire (axios's transport
  * call, after every interceptor and default): reget's owned headers replace any other value of
- * theirs, and on a cross-origin hop the credentials and the `headers` option's names go, as does
- * `auth` (FAULTS SEC-03). Proxy-Authorization stays when the request goes to a forward proxy
+ * theirs, and on a cross-origin hop every header but Accept, User-Agent, Host and Connection goes
+ * (the instance's and the interceptors' included), as does `auth` (FAULTS SEC-03). Proxy-Authorization stays when the request goes to a forward proxy
  * (absolute-form target), where it is the proxy's, not the origin's.
  */
 export function applyWirePolicy(options: RequestOptions, policy: WirePolicy): void {
@@ -36,7 +40,10 @@ export function applyWirePolicy(options: RequestOptions, policy: WirePolicy): vo
   const headers: OutgoingHttpHeaders = {};
   for (const [name, value] of entries) {
     const lower = name.toLowerCase();
-    if (!ownedNames.has(lower) && !dropped.has(lower)) headers[name] = value;
+    if (ownedNames.has(lower) || dropped.has(lower)) continue;
+    const isKept =
+      policy.isSameOrigin || crossOriginNames.has(lower) || (isToProxy && lower === 'proxy-authorization');
+    if (isKept) headers[name] = value;
   }
   Object.assign(headers, policy.owned);
   options.headers = headers;
