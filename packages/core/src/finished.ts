@@ -88,7 +88,7 @@ export async function confirmFinished(
 }
 
 /** The hex digest of the file at `path` (a finished file checked again against `checksum`). */
-export async function digestOf(path: string, checksum: Checksum, signal: AbortSignal): Promise<string> {
+async function digestOf(path: string, checksum: Checksum, signal: AbortSignal): Promise<string> {
   const hash = createHash(checksum.algorithm);
   try {
     for await (const chunk of createReadStream(path, { signal, highWaterMark: 1 << 20 }))

@@ -21,7 +21,7 @@ const journalIntervalMs = 1_000;
  * kill then costs about this much per connection (plus what arrives during one flush), as a single
  * connection's adopted tail does. These checkpoints take the place of the flush-ahead.
  */
-export const segmentCheckpointBytes = 512 * 1024;
+const segmentCheckpointBytes = 512 * 1024;
 
 /**
  * The state of one download across its attempts: which bytes are on disk, which version of the
