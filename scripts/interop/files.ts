@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { chmod, copyFile, link, mkdtemp, rename, rm, stat, utimes } from 'node:fs/promises';
+import { chmod, copyFile, link, mkdtemp, readFile, rename, rm, stat, utimes } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ServedFile, servedPath } from './environment.js';
@@ -60,4 +60,30 @@ export async function largeServedFile(): Promise<{ total: number; sha256: string
   if (total === 0)
     throw new Error('servers.sh generates large.bin (REGET_INTEROP_LARGE_SIZE must not be 0).');
   return { total, sha256: await sha256File(path) };
+}
+
+/**
+ * Where `path` differs from `reference`, in 64 KiB blocks, for a failure message: the first few
+ * differing stretches and whether they hold only zeros (a hole taken for data).
+ */
+export async function differingRegions(path: string, reference: string): Promise<string> {
+  const block = 64 * 1024;
+  const [actual, wanted] = await Promise.all([readFile(path), readFile(reference)]);
+  if (actual.length !== wanted.length) return `${actual.length} bytes instead of ${wanted.length}`;
+  const stretches: Array<{ start: number; end: number; zeros: boolean }> = [];
+  for (let at = 0; at < actual.length; at += block) {
+    const end = Math.min(at + block, actual.length);
+    const mine = actual.subarray(at, end);
+    if (mine.equals(wanted.subarray(at, end))) continue;
+    const zeros = mine.every((byte) => byte === 0);
+    const last = stretches.at(-1);
+    if (last && last.end === at && last.zeros === zeros) last.end = end;
+    else stretches.push({ start: at, end, zeros });
+  }
+  if (stretches.length === 0) return 'no difference';
+  const shown = stretches
+    .slice(0, 5)
+    .map(({ start, end, zeros }) => `[${start}, ${end})${zeros ? ' zeros' : ''}`)
+    .join(', ');
+  return `differs at ${shown}${stretches.length > 5 ? ` and ${stretches.length - 5} more` : ''}`;
 }

@@ -124,3 +124,49 @@ describe('a flush that fails', () => {
     await session.close();
   });
 });
+
+describe('the journal and several connections', () => {
+  it('says segmented before any connection writes apart from its ranges', async () => {
+    const paths = destinationPaths(join(directory, 'file.bin'));
+    const session = new DownloadSession({
+      paths,
+      url: 'http://127.0.0.1/file.bin',
+      emit: () => undefined,
+      hasher: undefined,
+      progressIntervalMs: 0,
+    });
+    session.adopt(4000, { value: '"v1"', isStrong: true });
+    await session.writeAt(0, new Uint8Array(1000).fill(1));
+    // A journal without the mark lets the next run take everything up to the file's length for
+    // data (holes included): no byte may land past its ranges while the journal on disk lacks it.
+    const islandsBeforeTheMark: number[] = [];
+    const writev = PartialFile.prototype.writev;
+    vi.spyOn(PartialFile.prototype, 'writev').mockImplementation(async function (
+      this: PartialFile,
+      chunks,
+      position,
+    ) {
+      const journal = await readJournal(paths.journal);
+      const end = journal?.ranges.at(-1)?.[1] ?? 0;
+      if (position > end && journal?.isSegmented !== true) islandsBeforeTheMark.push(position);
+      return writev.call(this, chunks, position);
+    });
+    // The first island's checkpoint waits on the device; a second connection writes meanwhile.
+    const release: Array<() => void> = [];
+    const flushed = new Promise<void>((resolve) => release.push(resolve));
+    const sync = PartialFile.prototype.sync;
+    vi.spyOn(PartialFile.prototype, 'sync').mockImplementation(async function (this: PartialFile) {
+      await flushed;
+      return sync.call(this);
+    });
+    const first = session.writeAt(2000, new Uint8Array(500).fill(2));
+    const second = session.writeAt(3000, new Uint8Array(500).fill(3));
+    // Both writers ran as far as they can without the device: the second reached its write, or waits.
+    await new Promise((resolve) => setImmediate(resolve));
+    for (const resolve of release) resolve();
+    await Promise.all([first, second]);
+    expect(islandsBeforeTheMark).toEqual([]);
+    expect((await readJournal(paths.journal))?.isSegmented).toBe(true);
+    await session.close();
+  });
+});

@@ -69,6 +69,10 @@ export class DownloadSession {
   #flusher: FlushAhead | undefined;
   #opening: Promise<PartialFile> | undefined;
   #isJournalWritten = false;
+  /** The last journal this session wrote is marked segmented. */
+  #isJournalSegmented = false;
+  /** The forced checkpoint that writers wait for before their first byte or first island. */
+  #journalling: Promise<void> | undefined;
   /** What the last journal this session wrote claims (its bytes were flushed before it). */
   #lastClaimed: ByteRanges | undefined;
   #lastJournalAt = 0;
@@ -126,6 +130,7 @@ export class DownloadSession {
     this.unverified = undefined;
     this.isSegmented = false;
     this.#isJournalWritten = false;
+    this.#isJournalSegmented = false;
   }
 
   /** Writes the bytes at `position`, then records them; the journal is written before the first byte. */
@@ -138,7 +143,15 @@ export class DownloadSession {
     // The journal learns that bytes may lie apart from its ranges before the first such byte lands.
     const isIsland = !this.isSegmented && position > 0 && this.ranges.rangeStartAt(position) === undefined;
     if (isIsland) this.isSegmented = true;
-    if (!this.#isJournalWritten || isIsland) await this.checkpoint(true);
+    // Every writer waits, not only the one that found the island: a kill between another
+    // connection's island and the journal saying so would leave holes in a tail that the next run
+    // takes from the file's length. One forced checkpoint serves all who wait.
+    while (!this.#isJournalWritten || (this.isSegmented && !this.#isJournalSegmented)) {
+      this.#journalling ??= this.checkpoint(true).finally(() => {
+        this.#journalling = undefined;
+      });
+      await this.#journalling;
+    }
     if (this.#hasher) {
       let at = position;
       for (const chunk of chunks) {
@@ -282,6 +295,7 @@ export class DownloadSession {
     await writeJournal(this.paths.journal, journal);
     this.#lastClaimed = claimed;
     this.#isJournalWritten = true;
+    this.#isJournalSegmented = journal.isSegmented === true;
   }
 
   /**
@@ -298,6 +312,7 @@ export class DownloadSession {
     await writeJournal(this.paths.journal, withdrawn).then(
       () => {
         this.#lastClaimed = kept;
+        this.#isJournalSegmented = true;
       },
       () => undefined,
     );
