@@ -87,6 +87,12 @@ export function describeRetry(job: Job, event: EventOf<'retry'>): string {
   return `${job.label}: ${cause}; retrying in ${seconds} s (attempt ${event.attempt + 1}).`;
 }
 
+/** A line saying the disk holds the download up (never a network problem). */
+export function describeDiskStall(job: Job, event: EventOf<'disk-stall'>): string {
+  const seconds = Math.round(event.waitedMs / 1000);
+  return `${job.label}: a ${event.operation} of the partial file has taken ${seconds} s; waiting for the disk (the server is not the cause).`;
+}
+
 /** A progress line for output that is not a terminal. */
 export function describeProgress(job: Job, event: EventOf<'progress'>): string {
   const percent =

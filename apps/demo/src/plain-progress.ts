@@ -5,6 +5,7 @@ import {
   type BatchOutcome,
   describeBatch,
   describeDecision,
+  describeDiskStall,
   describeFailure,
   describeHostKeyAdded,
   describeInterrupted,
@@ -30,6 +31,7 @@ export class LineReporter implements Reporter {
   readonly #isQuiet: boolean;
   readonly #lastProgressLineAt = new Map<number, number>();
   readonly #segmentLines = new Map<number, string>();
+  readonly #diskStallLineAt = new Map<number, number>();
 
   constructor(output: ReporterOutput, options: { readonly isQuiet: boolean }) {
     this.output = output;
@@ -92,6 +94,14 @@ export class LineReporter implements Reporter {
       }
       case 'retry':
         return describeRetry(job, event);
+      case 'disk-stall': {
+        // Each connection waiting on the disk reports it; one line per file now and then is enough.
+        const now = Date.now();
+        const last = this.#diskStallLineAt.get(job.index);
+        if (last !== undefined && now - last < progressLineIntervalMs) return undefined;
+        this.#diskStallLineAt.set(job.index, now);
+        return describeDiskStall(job, event);
+      }
       default:
         return undefined;
     }

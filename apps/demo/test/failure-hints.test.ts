@@ -5,7 +5,13 @@ import { describe, expect, it } from 'vitest';
 import { usageErrorLine } from '../src/cli.js';
 import type { Job } from '../src/job.js';
 import { JsonReporter } from '../src/json-events.js';
-import { describeBatch, describeFailure, describeHostKeyAdded, describeRetry } from '../src/messages.js';
+import {
+  describeBatch,
+  describeDiskStall,
+  describeFailure,
+  describeHostKeyAdded,
+  describeRetry,
+} from '../src/messages.js';
 import { SecretScrubber } from '../src/secrets.js';
 
 const job: Job = {
@@ -121,6 +127,12 @@ describe('other lines', () => {
     expect(line).toContain('the connection ended at 23.9 MiB of 46.1 MiB');
     expect(line).toContain('retrying in 0.4 s (attempt 2)');
     expect(line).not.toContain('25060966');
+  });
+
+  it('a slow disk is said to be the disk, not the server', () => {
+    const line = describeDiskStall(job, { type: 'disk-stall', operation: 'flush', waitedMs: 61_400 });
+    expect(line).toContain('a flush of the partial file has taken 61 s');
+    expect(line).toContain('not the cause');
   });
 
   it('a retry for another cause keeps its message', () => {

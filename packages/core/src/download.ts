@@ -52,6 +52,8 @@ export async function download(options: DownloadOptions): Promise<DownloadResult
       emit: (event) => options.onEvent?.(event),
       hasher,
       progressIntervalMs: settings.progressIntervalMs,
+      // A disk as slow as the idle timeout is told, not taken for a silent server.
+      diskStallMs: settings.idleTimeoutMs,
     });
     const rateLimiter = settings.limitRateBytesPerSecond
       ? new RateLimiter(settings.limitRateBytesPerSecond)

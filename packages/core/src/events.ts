@@ -75,6 +75,16 @@ export type DownloadEvent =
       readonly connections: number;
     }
   | {
+      /**
+       * A read, write or flush of the partial has not finished after `waitedMs` (repeated while it
+       * lasts): the disk is slow or stalled. The transfer waits for it; the server's silence
+       * meanwhile is not a network timeout.
+       */
+      readonly type: 'disk-stall';
+      readonly operation: 'read' | 'write' | 'flush';
+      readonly waitedMs: number;
+    }
+  | {
       /** How many connections the download uses when more than one was asked for. */
       readonly type: 'segments';
       /** The `connections` asked for. */

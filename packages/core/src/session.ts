@@ -63,6 +63,7 @@ export class DownloadSession {
   readonly #emit: (event: DownloadEvent) => void;
   readonly #hasher: StreamingHasher | undefined;
   readonly #progressIntervalMs: number;
+  readonly #diskStallMs: number;
   readonly #meter = new ProgressMeter();
   #file: PartialFile | undefined;
   /** Every flush of `#file` goes through it (see {@link FlushAhead}). */
@@ -90,12 +91,15 @@ export class DownloadSession {
     emit: (event: DownloadEvent) => void;
     hasher: StreamingHasher | undefined;
     progressIntervalMs: number;
+    /** Report a read, write or flush of the partial that takes longer than this (default 60 s). */
+    diskStallMs?: number | undefined;
   }) {
     this.paths = options.paths;
     this.url = options.url;
     this.#emit = options.emit;
     this.#hasher = options.hasher;
     this.#progressIntervalMs = options.progressIntervalMs;
+    this.#diskStallMs = options.diskStallMs ?? 60_000;
   }
 
   emit(event: DownloadEvent): void {
@@ -120,7 +124,8 @@ export class DownloadSession {
 
   /** Reads bytes already on disk (verification overlap, checksum catch-up). */
   async readAt(position: number, length: number): Promise<Uint8Array> {
-    return (await this.file()).readAt(position, length);
+    const file = await this.file();
+    return this.#onDisk('read', file.readAt(position, length));
   }
 
   /** Takes what the first answer says about the remote, when nothing is on disk yet. */
@@ -159,7 +164,7 @@ export class DownloadSession {
         at += chunk.length;
       }
     }
-    await file.writev(chunks, position);
+    await this.#onDisk('write', file.writev(chunks, position));
     this.ranges.add(position, position + length);
     this.attemptWritten.add(position, position + length);
     this.#hasUnsyncedBytes = true;
@@ -285,7 +290,7 @@ export class DownloadSession {
       // Power-loss safety (FAULTS LOC-06): data reaches the device before the journal claims it.
       this.#hasUnsyncedBytes = false;
       try {
-        await this.#flusher.flush();
+        await this.#onDisk('flush', this.#flusher.flush());
       } catch (error) {
         // The failure is sticky: every later checkpoint comes back here and fails too.
         await this.#withdrawClaims(journal, claimed);
@@ -316,6 +321,24 @@ export class DownloadSession {
       },
       () => undefined,
     );
+  }
+
+  /**
+   * Awaits a read, write or flush of the partial, and reports one that takes longer than the
+   * stall interval (again each interval): a slow or stalled disk is told for what it is, while the
+   * connections wait for it without counting the server as silent (the watchdog's `hold`).
+   */
+  async #onDisk<T>(operation: 'read' | 'write' | 'flush', work: Promise<T>): Promise<T> {
+    const started = performance.now();
+    const timer = setInterval(() => {
+      this.emit({ type: 'disk-stall', operation, waitedMs: Math.round(performance.now() - started) });
+    }, this.#diskStallMs);
+    timer.unref();
+    try {
+      return await work;
+    } finally {
+      clearInterval(timer);
+    }
   }
 
   /** Emits a progress event, at most once per interval unless forced. */

@@ -47,6 +47,8 @@ export class Watchdog {
   readonly #controller: AbortController;
   readonly #what: string;
   #timer: NodeJS.Timeout | undefined;
+  #holds = 0;
+  #isStopped = false;
 
   constructor(ms: number, controller: AbortController, what: string) {
     this.#ms = ms;
@@ -58,7 +60,9 @@ export class Watchdog {
   /** Restarts the countdown, optionally with a new duration (connecting may take longer than idling). */
   touch(ms?: number): void {
     if (ms !== undefined) this.#ms = ms;
+    this.#isStopped = false;
     clearTimeout(this.#timer);
+    if (this.#holds > 0) return;
     this.#timer = setTimeout(() => {
       const seconds = Math.round(this.#ms / 100) / 10;
       this.#controller.abort(
@@ -68,7 +72,24 @@ export class Watchdog {
     this.#timer.unref();
   }
 
+  /**
+   * Awaits reget's own work with the countdown stopped: while a write waits for the disk or the
+   * rate limit pauses the reader, nothing is read from the server, so its silence is not a stall
+   * (a slow disk is reported as one by the session, never retried as a silent server).
+   */
+  async hold<T>(work: Promise<T>): Promise<T> {
+    this.#holds += 1;
+    clearTimeout(this.#timer);
+    try {
+      return await work;
+    } finally {
+      this.#holds -= 1;
+      if (this.#holds === 0 && !this.#isStopped) this.touch();
+    }
+  }
+
   stop(): void {
+    this.#isStopped = true;
     clearTimeout(this.#timer);
   }
 }

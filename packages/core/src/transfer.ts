@@ -71,8 +71,7 @@ export async function pump(
   // An adapter that finds the answer unusable mid-body (FTP's ignored REST) voids what it delivered.
   const voidIfUnusable = async (error: unknown) => {
     if (isRegetError(error, ErrorCode.PROTOCOL) || isRegetError(error, ErrorCode.RANGE_NOT_SUPPORTED)) {
-      await buffer.drain();
-      await session.rollback(firstWrite, position);
+      await plan.watchdog.hold(buffer.drain().then(() => session.rollback(firstWrite, position)));
     }
     throw error;
   };
@@ -92,8 +91,7 @@ export async function pump(
         chunk = chunk.subarray(0, Math.max(0, stopAt - position));
       }
       if (position + chunk.length > limit) {
-        await buffer.drain();
-        await session.rollback(firstWrite, position);
+        await plan.watchdog.hold(buffer.drain().then(() => session.rollback(firstWrite, position)));
         throw new RegetError(
           ErrorCode.PROTOCOL,
           `The server sent more bytes than it declared (past offset ${limit}).`,
@@ -101,17 +99,17 @@ export async function pump(
       }
       if (position < plan.writeFrom) {
         const count = Math.min(chunk.length, plan.writeFrom - position);
-        const onDisk = await session.readAt(position, count);
+        const onDisk = await plan.watchdog.hold(session.readAt(position, count));
         if (!isSame(onDisk, chunk.subarray(0, count))) throw new OverlapMismatch(position);
         chunk = chunk.subarray(count);
         position += count;
       }
       if (position >= plan.writeFrom) session.verifiedUpTo(plan.writeFrom);
       if (chunk.length > 0) {
-        await buffer.push(position, chunk);
+        await plan.watchdog.hold(buffer.push(position, chunk));
         position += chunk.length;
         plan.onAdvance(position);
-        await plan.rateLimiter?.take(chunk.length, plan.signal);
+        if (plan.rateLimiter) await plan.watchdog.hold(plan.rateLimiter.take(chunk.length, plan.signal));
       }
       const end = plan.stopAt();
       if (end !== undefined && position >= end) {
@@ -121,12 +119,12 @@ export async function pump(
         break;
       }
     }
-    await buffer.drain();
+    await plan.watchdog.hold(buffer.drain());
     // Reading may finish before the writes do; an abort that came meanwhile still wins.
     if (plan.signal.aborted) throw plan.signal.reason;
   } catch (error) {
     // Every byte received before a failure is kept (FAULTS NET-01); the first error is the one reported.
-    await buffer.drain().catch(() => undefined);
+    await plan.watchdog.hold(buffer.drain()).catch(() => undefined);
     throw error;
   } finally {
     if (!isServerEnd) iterator.return?.()?.catch(() => undefined);
