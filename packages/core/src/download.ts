@@ -1,13 +1,14 @@
-import { rename, rm, stat, truncate, writeFile } from 'node:fs/promises';
+import { lstat, rename, rm } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { runAttempt } from './attempt.js';
 import { parseChecksum, StreamingHasher } from './checksum.js';
 import { checkDestination, destinationPaths, pathKind } from './destination.js';
 import { asRegetError, ErrorCode, localError, RegetError } from './errors.js';
-import { confirmFinished, isFinishedBefore, stampModifiedTime } from './finished.js';
+import { confirmFinished, isFinishedBefore } from './finished.js';
 import { readJournal, removeJournal } from './journal.js';
 import { acquireLock } from './lock.js';
 import type { DownloadOptions, DownloadResult } from './options.js';
+import type { FileIdentity } from './partial.js';
 import { RateLimiter } from './rate-limit.js';
 import { resolveOptions } from './resolve-options.js';
 import { RetryBudget, waitToRetry } from './retry.js';
@@ -97,6 +98,8 @@ export async function download(options: DownloadOptions): Promise<DownloadResult
     const size = session.total ?? session.ranges.end;
     const isAlreadyComplete = session.writtenBytes === 0 && session.restarts === 0;
     session.progress(true);
+    // Cut and stamped through the descriptor before the last flush, so the flush covers both.
+    const identity = await session.seal(size);
     await session.flush();
     // An abort that arrived while the last bytes were written still wins: nothing is renamed.
     if (signal.aborted) throw asRegetError(signal.reason, signal);
@@ -112,7 +115,7 @@ export async function download(options: DownloadOptions): Promise<DownloadResult
         { retryable: false },
       );
     }
-    await finishFile(paths.partial, paths.destination, size, session.modifiedAt);
+    await finishFile(paths.partial, paths.destination, identity);
     await removeJournal(paths.journal);
     session.emit({ type: 'complete', size, isAlreadyComplete });
     return {
@@ -139,39 +142,36 @@ export async function download(options: DownloadOptions): Promise<DownloadResult
   }
 }
 
-/** Makes sure the partial has the exact size and moves it into place atomically. */
-async function finishFile(
-  partial: string,
-  destination: string,
-  size: number,
-  modifiedAt: Date | undefined,
-): Promise<void> {
-  if ((await pathKind(partial)) === 'missing') {
-    // A zero-byte remote never opened the partial: the finished file is empty.
-    await writeFile(partial, new Uint8Array(0), { flag: 'wx' }).catch((error: unknown) => {
-      throw localError(error, 'create', partial);
-    });
-  }
-  let actual: number;
+/**
+ * Moves the sealed partial into place atomically, by path (a descriptor cannot be renamed): the
+ * path must still name the file that was written and verified (`identity`), before and after.
+ */
+async function finishFile(partial: string, destination: string, identity: FileIdentity): Promise<void> {
+  const isSealed = (stats: { dev: number; ino: number; isFile(): boolean }) =>
+    stats.isFile() && stats.dev === identity.dev && stats.ino === identity.ino;
+  let before: Awaited<ReturnType<typeof lstat>>;
   try {
-    actual = (await stat(partial)).size;
-    // Bytes past the total (voided by a rollback) are not part of the file.
-    if (actual > size) await truncate(partial, size);
+    before = await lstat(partial);
   } catch (error) {
     throw localError(error, 'finish', partial);
   }
-  if (actual < size) {
+  if (!isSealed(before)) {
     throw new RegetError(
-      ErrorCode.PARTIAL,
-      `The partial file is ${actual} bytes but the remote has ${size}.`,
+      ErrorCode.LOCAL_IO,
+      `${partial} was replaced by another file before it could be moved into place; nothing was renamed.`,
     );
   }
-  // Before the rename: the file appears under its name with the server's time already on it.
-  await stampModifiedTime(partial, modifiedAt);
   try {
     await rename(partial, destination);
   } catch (error) {
     throw localError(error, 'move the finished file to', destination);
+  }
+  const after = await lstat(destination).catch(() => undefined);
+  if (after === undefined || !isSealed(after)) {
+    throw new RegetError(
+      ErrorCode.LOCAL_IO,
+      `${destination} is not the file reget verified: ${partial} was replaced while it was moved into place. Check ${destination} before using it.`,
+    );
   }
 }
 

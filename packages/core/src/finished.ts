@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { utimes } from 'node:fs/promises';
 import type { Checksum } from './checksum.js';
 import type { Adapter } from './contract.js';
 import { type DestinationPaths, pathKind } from './destination.js';
@@ -135,14 +134,4 @@ async function checkWithRetries(
       });
     }
   }
-}
-
-/**
- * Gives the finished file (the partial, just before its rename) the remote's modification time, so
- * a later run can tell by size and time that it is still current. A file system that refuses only
- * makes that later run answer EXISTS, never take a wrong file: the failure is ignored.
- */
-export async function stampModifiedTime(path: string, modifiedAt: Date | undefined): Promise<void> {
-  if (modifiedAt === undefined || Number.isNaN(modifiedAt.getTime())) return;
-  await utimes(path, new Date(), modifiedAt).catch(() => undefined);
 }

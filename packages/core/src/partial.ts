@@ -2,6 +2,12 @@ import { constants } from 'node:fs';
 import { type FileHandle, open } from 'node:fs/promises';
 import { ErrorCode, localError, RegetError } from './errors.js';
 
+/** Which file a path or descriptor is: device and inode. */
+export interface FileIdentity {
+  readonly dev: number;
+  readonly ino: number;
+}
+
 /**
  * The partial file `<destination>.part`. Bytes are written at their offsets (never blindly
  * appended), through one descriptor opened without following symlinks (FAULTS SEC-06).
@@ -101,6 +107,22 @@ export class PartialFile {
       await this.#handle.truncate(length);
     } catch (error) {
       throw localError(error, 'truncate', this.path);
+    }
+  }
+
+  /** Gives the file the remote's modification time, through the descriptor; a refusal is ignored. */
+  async stampModifiedTime(modifiedAt: Date | undefined): Promise<void> {
+    if (modifiedAt === undefined || Number.isNaN(modifiedAt.getTime())) return;
+    await this.#handle.utimes(new Date(), modifiedAt).catch(() => undefined);
+  }
+
+  /** Device and inode: which file this descriptor is, whatever its path now names. */
+  async identity(): Promise<FileIdentity> {
+    try {
+      const { dev, ino } = await this.#handle.stat();
+      return { dev, ino };
+    } catch (error) {
+      throw localError(error, 'stat', this.path);
     }
   }
 

@@ -1,10 +1,11 @@
 import type { StreamingHasher } from './checksum.js';
 import type { Validator } from './contract.js';
 import type { DestinationPaths } from './destination.js';
+import { ErrorCode, RegetError } from './errors.js';
 import type { DownloadEvent, RestartReason } from './events.js';
 import { FlushAhead } from './flush-ahead.js';
 import { type Journal, removeJournal, writeJournal } from './journal.js';
-import { PartialFile } from './partial.js';
+import { type FileIdentity, PartialFile } from './partial.js';
 import { ProgressMeter } from './progress.js';
 import { type ByteRange, ByteRanges } from './ranges.js';
 
@@ -373,6 +374,27 @@ export class DownloadSession {
     // A checkpoint flushes the data before it writes the journal; without one, flush the data alone.
     if (this.ranges.size > 0 || this.#isJournalWritten) await this.checkpoint(true);
     else await this.#flusher.flush();
+  }
+
+  /**
+   * Readies the finished partial through its descriptor, never its path: bytes past `size` (voided
+   * by a rollback) are cut and the remote's time is stamped. Returns which file it is, so that
+   * the path renamed into place can be proven to be this file.
+   */
+  async seal(size: number): Promise<FileIdentity> {
+    // A zero-byte remote never opened the partial: the finished file is empty.
+    const file = await this.file();
+    const actual = await file.size();
+    if (actual > size) await file.truncate(size);
+    if (actual < size) {
+      throw new RegetError(
+        ErrorCode.PARTIAL,
+        `The partial file is ${actual} bytes but the remote has ${size}.`,
+      );
+    }
+    // After the last write and truncation, which would move the time again.
+    await file.stampModifiedTime(this.modifiedAt);
+    return file.identity();
   }
 
   /** Whether anything of this download is on disk. */
