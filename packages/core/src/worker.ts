@@ -68,14 +68,29 @@ function check(
   session.hasAcceptedAnswer = true;
 }
 
-/** An answer saying the requested start is at or past the end of the file (HTTP 416). */
-function unsatisfiable(
-  session: DownloadSession,
+/**
+ * An answer saying the requested start is at or past the end of the file (HTTP 416). One that does
+ * not say how large the file is (FAULTS HTTP-03 c) is ambiguous: the size is asked again, since the
+ * probe before the read may be out of date, rather than taking the file for changed or complete.
+ */
+async function unsatisfiable(
+  context: WorkerContext,
   request: ReadRequest,
   response: ReadResponse,
-  stat: RemoteStat,
-) {
-  const total = response.total ?? stat.size;
+  signal: AbortSignal,
+): Promise<void> {
+  const { session } = context;
+  let total = response.total;
+  let isReprobed = false;
+  if (total === undefined) {
+    const fresh = await abortable(context.remote.stat(signal), signal);
+    const validator = session.validator;
+    if (fresh.validator && validator && fresh.validator.value !== validator.value) {
+      throw new RestartNeeded('remote changed');
+    }
+    total = fresh.size;
+    isReprobed = true;
+  }
   if (total === undefined && session.total === undefined && request.start === session.ranges.end) {
     // Size never declared, and the server says nothing lies past the bytes we hold (HTTP-12): that is
     // the end of the file — provided they are one contiguous run from 0.
@@ -96,6 +111,11 @@ function unsatisfiable(
   if (total === request.start && session.ranges.covers(0, total)) {
     session.total = total;
     return;
+  }
+  if (isReprobed && total > request.start && (session.total === undefined || total === session.total)) {
+    // The same file, larger than the start it refused: the server does not serve ranges properly.
+    session.singleConnectionReason = 'the server refused a range inside the file';
+    throw new RestartNeeded('ranges not supported');
   }
   throw new RestartNeeded(total < session.ranges.end ? 'local larger than remote' : 'remote changed');
 }
@@ -148,7 +168,8 @@ async function fetchAssignment(
     const response = await abortable(context.remote.read(request), signal).catch(onRangeFailure);
     watchdog.touch();
     if (response.isUnsatisfiable) {
-      unsatisfiable(session, request, response, context.stat);
+      await unsatisfiable(context, request, response, signal);
+      watchdog.touch();
       assignment.position = assignment.end;
       return;
     }

@@ -72,8 +72,11 @@ export interface HttpServerFaults extends ServerFaults {
   readonly head?: HeadMode | undefined;
   /** Status for a `GET Range: bytes=0-0` probe (e.g. 403, 404, 503), instead of the 206. */
   readonly rangeProbeStatus?: number | undefined;
-  /** A 416 without `Content-Range: bytes *\/N` (HTTP-03 variant c). */
-  readonly unsatisfiableWithoutTotal?: boolean | undefined;
+  /**
+   * A 416 without `Content-Range: bytes *\/N` (HTTP-03 variant c): for a start at or past the end
+   * (`true`), or for every range that does not start at 0 (`'any-range'`, a server that gets ranges wrong).
+   */
+  readonly unsatisfiableWithoutTotal?: boolean | 'any-range' | undefined;
   /** Send full-file answers with chunked encoding and no Content-Length (HTTP-12). */
   readonly chunked?: boolean | undefined;
   readonly redirect?: RedirectFault | undefined;

@@ -300,7 +300,11 @@ export class HttpTestServer implements ConformanceServer {
     }
     if (isGet) this.#limit(response);
     const asked = faults.ignoreRange ? undefined : requestedRange(range, file.size);
-    if (asked !== undefined && faults.unsatisfiableWithoutTotal && asked.start >= file.size) {
+    const refusesRange =
+      faults.unsatisfiableWithoutTotal === 'any-range'
+        ? asked !== undefined && asked.start > 0
+        : asked !== undefined && faults.unsatisfiableWithoutTotal === true && asked.start >= file.size;
+    if (refusesRange) {
       answerUnsatisfiableWithoutTotal(response);
       return;
     }
