@@ -1,5 +1,4 @@
-import { ErrorCode, type RegetError } from '@reget/core';
-import type { HostKeyRefusal } from '@reget/sftp';
+import { ErrorCode, type HostKeyDetails, type RegetError } from '@reget/core';
 import type { Job } from './job.js';
 
 /**
@@ -43,7 +42,7 @@ export function remedyFor(job: Job | undefined, error: RegetError): string | und
         ? 'to trust it, give its CA certificate with --ca <file>, or skip the check with --insecure'
         : undefined;
     case ErrorCode.HOST_KEY:
-      return hostKeyHint(hostKeyRefusalOf(error));
+      return hostKeyHint(error.details.hostKey);
     default:
       return undefined;
   }
@@ -70,15 +69,7 @@ function isCertificateFailure(error: RegetError): boolean {
   });
 }
 
-/** The SFTP adapter's HostKeyRefusal in the cause chain, read by shape: @reget/sftp loads lazily. */
-function hostKeyRefusalOf(error: RegetError): HostKeyRefusal | undefined {
-  const found = causesOf(error).find(
-    (cause) => cause instanceof Error && cause.name === 'HostKeyRefusal' && 'fingerprint' in cause,
-  );
-  return found as HostKeyRefusal | undefined;
-}
-
-function hostKeyHint(refusal: HostKeyRefusal | undefined): string | undefined {
+function hostKeyHint(refusal: HostKeyDetails | undefined): string | undefined {
   switch (refusal?.reason) {
     case 'unknown':
       return `if that is the server's key, pin it with --host-key ${refusal.fingerprint}, or add it to ${refusal.files[0] ?? 'known_hosts'} with --accept-new-host-key`;

@@ -44,7 +44,11 @@ export function parseInputLine(line: InputLine): URL {
     return parseUserUrl(line.text);
   } catch (error) {
     if (!(error instanceof RegetError)) throw error;
-    throw new RegetError(error.code, `${line.where}: ${error.message}`, { cause: error.cause });
+    throw new RegetError(error.code, `${line.where}: ${error.message}`, {
+      cause: error.cause,
+      retryable: error.retryable,
+      details: error.details,
+    });
   }
 }
 

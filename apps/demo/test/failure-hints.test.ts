@@ -1,6 +1,5 @@
 import { Writable } from 'node:stream';
 import { type DownloadEvent, ErrorCode, RegetError } from '@reget/core';
-import { HostKeyRefusal } from '@reget/sftp';
 import { describe, expect, it } from 'vitest';
 import { usageErrorLine } from '../src/cli.js';
 import type { Job } from '../src/job.js';
@@ -91,22 +90,27 @@ describe('failure lines say what to do, from the error code (tests assert hint w
   });
 
   it('an unknown host key points to --host-key with the fingerprint and --accept-new-host-key', () => {
-    const cause = new HostKeyRefusal(
-      'unknown',
-      '[example.com]:2222',
+    const hostKey = {
+      reason: 'unknown' as const,
+      host: '[example.com]:2222',
       fingerprint,
-      ['/home/a/.ssh/known_hosts'],
-      'x',
+      files: ['/home/a/.ssh/known_hosts'],
+    };
+    const line = describeFailure(
+      job,
+      new RegetError(ErrorCode.HOST_KEY, 'Unknown host.', { details: { hostKey } }),
     );
-    const line = describeFailure(job, new RegetError(ErrorCode.HOST_KEY, 'Unknown host.', { cause }));
     expect(line).toContain(`--host-key ${fingerprint}`);
     expect(line).toContain('--accept-new-host-key');
     expect(line).toContain('/home/a/.ssh/known_hosts');
   });
 
   it('a changed host key points to ssh-keygen -R, never to --accept-new-host-key', () => {
-    const cause = new HostKeyRefusal('changed', '[example.com]:2222', fingerprint, ['/k'], 'x');
-    const line = describeFailure(job, new RegetError(ErrorCode.HOST_KEY, 'Changed.', { cause }));
+    const hostKey = { reason: 'changed' as const, host: '[example.com]:2222', fingerprint, files: ['/k'] };
+    const line = describeFailure(
+      job,
+      new RegetError(ErrorCode.HOST_KEY, 'Changed.', { details: { hostKey } }),
+    );
     expect(line).toContain("ssh-keygen -R '[example.com]:2222' -f /k");
     expect(line).not.toContain('--accept-new-host-key');
   });

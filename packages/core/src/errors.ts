@@ -72,7 +72,24 @@ export interface RegetErrorDetails {
    * the same download (a typo'd port or host), as curl and wget do.
    */
   readonly connectFailure?: 'refused' | 'host-not-found' | 'unreachable' | undefined;
+  /** Set on HOST_KEY errors: the facts a front end needs to suggest a remedy. */
+  readonly hostKey?: HostKeyDetails | undefined;
   readonly [key: string]: unknown;
+}
+
+/**
+ * Why an SSH host key was refused, for a remedy (pin the fingerprint, accept a new host, remove a
+ * stale known_hosts entry) without parsing the message.
+ */
+export interface HostKeyDetails {
+  /** `unknown` host, `changed` key, `revoked` key, or a key that is `not-pinned`. */
+  readonly reason: 'unknown' | 'changed' | 'revoked' | 'not-pinned';
+  /** The host as known_hosts names it: `host`, or `[host]:port` off port 22. */
+  readonly host: string;
+  /** The fingerprint of the key the server presented (`SHA256:…`). */
+  readonly fingerprint: string;
+  /** The known_hosts files consulted (none when the key was pinned). */
+  readonly files: readonly string[];
 }
 
 /**

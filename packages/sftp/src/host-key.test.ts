@@ -94,21 +94,26 @@ describe('host key verification', () => {
     await expectRefusedBeforeLogin({ knownHosts: join(directory, 'missing', 'known_hosts') });
   });
 
-  it('names the known_hosts file consulted, and gives the facts of the refusal as its cause', async () => {
+  it('names the known_hosts file consulted, and gives the facts of the refusal in details and cause', async () => {
     await writeFile(knownHosts, '');
     const error = await refusal({ knownHosts });
     expect(error.message).toContain(knownHosts);
     expect(error.message).toContain(server.hostKey.fingerprint);
-    expect(error.cause).toBeInstanceOf(HostKeyRefusal);
-    expect(error.cause).toMatchObject({
+    const facts = {
       reason: 'unknown',
       host: `[${server.host}]:${server.port}`,
       fingerprint: server.hostKey.fingerprint,
       files: [knownHosts],
-    });
+    };
+    expect(error.details.hostKey).toEqual(facts);
+    expect(error.cause).toBeInstanceOf(HostKeyRefusal);
+    expect(error.cause).toMatchObject(facts);
     await writeFile(knownHosts, `${otherKey.knownHostsLine(server.host, server.port)}\n`);
-    expect((await refusal({ knownHosts })).cause).toMatchObject({ reason: 'changed' });
-    expect((await refusal({ hostKey: otherKey.fingerprint })).cause).toMatchObject({ reason: 'not-pinned' });
+    expect((await refusal({ knownHosts })).details.hostKey?.reason).toBe('changed');
+    expect((await refusal({ hostKey: otherKey.fingerprint })).details.hostKey).toMatchObject({
+      reason: 'not-pinned',
+      files: [],
+    });
   });
 
   it('refuses an entry for port 22 when the server listens elsewhere', async () => {

@@ -35,7 +35,7 @@ export interface HostKeyAdded {
   readonly file: string;
 }
 
-/** Why a host key was refused: the {@link HostKeyRefusal.reason} of a HOST_KEY error's cause. */
+/** Why a host key was refused: `details.hostKey.reason` of a HOST_KEY error (and its cause's reason). */
 export type HostKeyRefusalReason = 'unknown' | 'changed' | 'revoked' | 'not-pinned';
 
 /**
@@ -119,7 +119,8 @@ export async function prepareHostKeyCheck(
     done: (isAccepted: boolean) => void,
   ) => {
     const cause = new HostKeyRefusal(reason, name, presented, files, message);
-    refusal = new RegetError(ErrorCode.HOST_KEY, message, { cause, retryable: false });
+    const hostKey = { reason, host: name, fingerprint: presented, files };
+    refusal = new RegetError(ErrorCode.HOST_KEY, message, { cause, retryable: false, details: { hostKey } });
     done(false);
   };
 
