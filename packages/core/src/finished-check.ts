@@ -1,6 +1,7 @@
 import { open, stat } from 'node:fs/promises';
 import type { Adapter, Remote, RemoteStat } from './contract.js';
 import { ErrorCode, isRegetError, localError } from './errors.js';
+import { overlapStart } from './overlap.js';
 import { abortable, Watchdog } from './timeout.js';
 
 /** What a finished file on disk is, compared with the remote now. */
@@ -103,7 +104,8 @@ async function compare(
       : not('its modification time differs from the remote');
   }
   if (size === 0) return { isCurrent: true, reason: 'both are empty', size, fetchedBytes: 0 };
-  const start = Math.max(0, size - windowBytes);
+  // The last window, moved back while it is too uniform to tell versions apart (zeros, padding).
+  const start = await overlapStart((at, length) => readTail(path, at, length), size, 0, windowBytes);
   const wanted = await readTail(path, start, size - start);
   try {
     // To the end of the file, with no end named: the body's own end (and its count, FTP's) says

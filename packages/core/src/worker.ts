@@ -1,6 +1,7 @@
 import type { ReadRequest, ReadResponse, Remote, RemoteStat } from './contract.js';
 import { ErrorCode, isRegetError, RegetError } from './errors.js';
 import type { RestartReason } from './events.js';
+import { overlapStart } from './overlap.js';
 import type { RateLimiter } from './rate-limit.js';
 import type { Assignment, Scheduler } from './scheduler.js';
 import type { DownloadSession } from './session.js';
@@ -108,6 +109,8 @@ async function unsatisfiable(
       },
     );
   }
+  // Bytes on disk past the end the server names: never cut to fit, the partial is another file's.
+  if (total < session.ranges.end) throw new RestartNeeded('local larger than remote');
   if (total === request.start && session.ranges.covers(0, total)) {
     session.total = total;
     return;
@@ -117,7 +120,7 @@ async function unsatisfiable(
     session.singleConnectionReason = 'the server refused a range inside the file';
     throw new RestartNeeded('ranges not supported');
   }
-  throw new RestartNeeded(total < session.ranges.end ? 'local larger than remote' : 'remote changed');
+  throw new RestartNeeded('remote changed');
 }
 
 /**
@@ -150,7 +153,13 @@ async function fetchAssignment(
   for (;;) {
     const from = assignment.position;
     const coveredFrom = session.ranges.rangeStartAt(from) ?? from;
-    const start = isChecked ? from : (checkedUpTo ?? Math.max(coveredFrom, from - context.overlapBytes));
+    // The overlap: the window before `from`, moved back while its bytes cannot tell versions apart.
+    const start = isChecked
+      ? from
+      : (checkedUpTo ??
+        (await watchdog.hold(
+          overlapStart((at, length) => session.readAt(at, length), from, coveredFrom, context.overlapBytes),
+        )));
     // One connection reads to the end of the file, where the adapter can count bytes (FTP's ignored
     // REST, FAULTS FTP-05). With several, any read may be cut short when another connection takes
     // over the end of its range: each names its end, so the adapter checks it as a part (FTP: its
