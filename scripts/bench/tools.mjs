@@ -84,6 +84,12 @@ export function toolsFor(protocol, settings) {
       command: (file, out) => regetCommand(settings, protocol, file, out),
     },
     {
+      // The documented opt-out for scratch downloads: no flush to the device, as the peers run.
+      name: 'reget --no-sync',
+      protocols: protocols,
+      command: (file, out) => regetCommand(settings, protocol, file, out, ['--no-sync']),
+    },
+    {
       name: 'curl',
       program: 'curl',
       protocols: ['http', 'ftp', 'sftp'],

@@ -27,6 +27,8 @@ export interface DownloadFlags {
   readonly continue?: boolean;
   /** Bytes per second. */
   readonly limitRate?: number;
+  /** false: `--no-sync` (bytes are not flushed to the device). */
+  readonly sync?: boolean;
   readonly header?: Readonly<Record<string, string>>;
   readonly contentDisposition?: boolean;
   readonly insecure?: boolean;
@@ -91,6 +93,12 @@ export function addDownloadOptions(command: Command): Command {
       '--limit-rate <rate>',
       'cap each download at <rate> bytes/s (K, M, G suffixes; 0: no limit)',
       valueParser(parseRate),
+    )
+    .addOption(
+      new Option(
+        '--no-sync',
+        'do not flush bytes to the device (faster; kill -9 still resumes safely, but a power cut or system crash may leave a corrupt file)',
+      ),
     )
     .option(
       '-H, --header <line>',

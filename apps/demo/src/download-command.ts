@@ -195,5 +195,6 @@ function downloadOptions(
     ifExists: flags.overwrite ? 'overwrite' : flags.continue ? 'continue' : 'error',
     connections: flags.connections,
     maxConnectionsPerHost: flags.maxPerHost,
+    durable: flags.sync !== false,
   };
 }

@@ -55,6 +55,7 @@ export async function download(options: DownloadOptions): Promise<DownloadResult
       progressIntervalMs: settings.progressIntervalMs,
       // A disk as slow as the idle timeout is told, not taken for a silent server.
       diskStallMs: settings.idleTimeoutMs,
+      durable: settings.durable,
     });
     const rateLimiter = settings.limitRateBytesPerSecond
       ? new RateLimiter(settings.limitRateBytesPerSecond)

@@ -51,6 +51,12 @@ export interface DownloadOptions {
   /** Ignore any partial on disk and start from zero. Default false. */
   readonly restart?: boolean | undefined;
   /**
+   * Flush bytes to the device before the journal claims them and before the rename. Default true.
+   * `false` is for scratch downloads on fast links: a kill -9 still resumes safely, but after a
+   * power cut or a system crash the file may hold zeros where the journal claims bytes.
+   */
+  readonly durable?: boolean | undefined;
+  /**
    * What to do when the destination exists without a partial. Default `'error'`: a finished
    * download that is still the remote's current version (same size and modification time, or the
    * same last `overlapBytes` when the server gives no time) completes as already complete; any

@@ -9,6 +9,7 @@ export interface ResolvedOptions {
   readonly idleTimeoutMs: number;
   readonly limitRateBytesPerSecond: number | undefined;
   readonly allowRestart: boolean;
+  readonly durable: boolean;
   readonly restart: boolean;
   readonly ifExists: ExistingFilePolicy;
   readonly connections: number;
@@ -48,6 +49,7 @@ export function resolveOptions(options: DownloadOptions): ResolvedOptions {
     idleTimeoutMs: count('idleTimeoutMs', options.idleTimeoutMs, 60_000, 1),
     limitRateBytesPerSecond: limit === undefined ? undefined : count('limitRateBytesPerSecond', limit, 0, 1),
     allowRestart: options.allowRestart ?? true,
+    durable: options.durable ?? true,
     restart: options.restart ?? false,
     ifExists,
     connections: count('connections', options.connections, 1, 1),

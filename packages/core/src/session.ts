@@ -65,6 +65,7 @@ export class DownloadSession {
   readonly #hasher: StreamingHasher | undefined;
   readonly #progressIntervalMs: number;
   readonly #diskStallMs: number;
+  readonly #isDurable: boolean;
   readonly #meter = new ProgressMeter();
   #file: PartialFile | undefined;
   /** Every flush of `#file` goes through it (see {@link FlushAhead}). */
@@ -94,6 +95,8 @@ export class DownloadSession {
     progressIntervalMs: number;
     /** Report a read, write or flush of the partial that takes longer than this (default 60 s). */
     diskStallMs?: number | undefined;
+    /** Flush to the device before the journal claims bytes (default true). */
+    durable?: boolean | undefined;
   }) {
     this.paths = options.paths;
     this.url = options.url;
@@ -101,6 +104,7 @@ export class DownloadSession {
     this.#hasher = options.hasher;
     this.#progressIntervalMs = options.progressIntervalMs;
     this.#diskStallMs = options.diskStallMs ?? 60_000;
+    this.#isDurable = options.durable ?? true;
   }
 
   emit(event: DownloadEvent): void {
@@ -117,7 +121,8 @@ export class DownloadSession {
       const file = await this.#opening;
       if (!this.#file) {
         this.#file = file;
-        this.#flusher = new FlushAhead(() => file.sync());
+        // Not durable (a scratch download): the page cache is trusted, which a kill -9 keeps.
+        this.#flusher = new FlushAhead(() => (this.#isDurable ? file.sync() : Promise.resolve()));
       }
     }
     return this.#file;
