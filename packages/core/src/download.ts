@@ -31,7 +31,8 @@ export async function download(options: DownloadOptions): Promise<DownloadResult
   await checkDestination(paths);
   const lock = await acquireLock(paths.lock);
   let session: DownloadSession | undefined;
-  let isContinued = false;
+  /** The user's file moved to the partial's name by `ifExists: 'continue'`: which file it is. */
+  let continued: FileIdentity | undefined;
   try {
     if (await isFinishedBefore(paths, settings.ifExists)) {
       return await confirmFinished(paths, {
@@ -43,7 +44,7 @@ export async function download(options: DownloadOptions): Promise<DownloadResult
         onEvent: options.onEvent,
       });
     }
-    isContinued = await adoptExisting(paths, settings.ifExists);
+    continued = await adoptExisting(paths, settings.ifExists);
     const hasher =
       checksum &&
       new StreamingHasher(checksum.algorithm, (position, length) => session!.readAt(position, length));
@@ -130,11 +131,14 @@ export async function download(options: DownloadOptions): Promise<DownloadResult
     };
   } catch (error) {
     await keepResumable(session);
-    if (isContinued && session?.writtenBytes === 0 && session.restarts === 0) {
-      // Nothing came of continuing: the user's file goes back under its own name.
+    if (continued && session?.writtenBytes === 0 && session.restarts === 0) {
+      // Nothing came of continuing: the user's file goes back under its own name — that file, and
+      // only it (a file swapped in under the partial's name is never moved onto the destination).
       await session.close();
-      await rename(paths.partial, paths.destination).catch(() => undefined);
-      await removeJournal(paths.journal).catch(() => undefined);
+      if (await isSameFile(paths.partial, continued)) {
+        await rename(paths.partial, paths.destination).catch(() => undefined);
+        await removeJournal(paths.journal).catch(() => undefined);
+      }
     }
     throw asRegetError(error, signal);
   } finally {
@@ -148,15 +152,12 @@ export async function download(options: DownloadOptions): Promise<DownloadResult
  * path must still name the file that was written and verified (`identity`), before and after.
  */
 async function finishFile(partial: string, destination: string, identity: FileIdentity): Promise<void> {
-  const isSealed = (stats: { dev: number; ino: number; isFile(): boolean }) =>
-    stats.isFile() && stats.dev === identity.dev && stats.ino === identity.ino;
-  let before: Awaited<ReturnType<typeof lstat>>;
   try {
-    before = await lstat(partial);
+    await lstat(partial);
   } catch (error) {
     throw localError(error, 'finish', partial);
   }
-  if (!isSealed(before)) {
+  if (!(await isSameFile(partial, identity))) {
     throw new RegetError(
       ErrorCode.LOCAL_IO,
       `${partial} was replaced by another file before it could be moved into place; nothing was renamed.`,
@@ -167,13 +168,18 @@ async function finishFile(partial: string, destination: string, identity: FileId
   } catch (error) {
     throw localError(error, 'move the finished file to', destination);
   }
-  const after = await lstat(destination).catch(() => undefined);
-  if (after === undefined || !isSealed(after)) {
+  if (!(await isSameFile(destination, identity))) {
     throw new RegetError(
       ErrorCode.LOCAL_IO,
       `${destination} is not the file reget verified: ${partial} was replaced while it was moved into place. Check ${destination} before using it.`,
     );
   }
+}
+
+/** Whether `path` names the regular file `identity` (not following a symlink). */
+async function isSameFile(path: string, identity: FileIdentity): Promise<boolean> {
+  const stats = await lstat(path).catch(() => undefined);
+  return stats?.isFile() === true && stats.dev === identity.dev && stats.ino === identity.ino;
 }
 
 /** After a failure: flush what is on disk, or leave nothing behind when nothing was written. */
@@ -196,20 +202,25 @@ async function keepResumable(session: DownloadSession | undefined): Promise<void
   }
 }
 
-/** Existing destination without a partial (FAULTS LOC-07). */
-/** Returns whether the existing destination was moved to the partial (to move back if nothing came of it). */
+/**
+ * Existing destination without a partial (FAULTS LOC-07). Returns which file was moved to the
+ * partial's name by `continue` (to move back if nothing came of it), or undefined.
+ */
 async function adoptExisting(
   paths: ReturnType<typeof destinationPaths>,
   policy: 'error' | 'overwrite' | 'continue',
-): Promise<boolean> {
-  if ((await pathKind(paths.destination)) !== 'file' || policy === 'overwrite') return false;
+): Promise<FileIdentity | undefined> {
+  if ((await pathKind(paths.destination)) !== 'file' || policy === 'overwrite') return undefined;
   if (policy === 'continue') {
     // With a partial already there, that partial is the download; the destination is replaced at the end.
-    if ((await pathKind(paths.partial)) === 'file') return false;
-    await rename(paths.destination, paths.partial).catch((error: unknown) => {
+    if ((await pathKind(paths.partial)) === 'file') return undefined;
+    try {
+      await rename(paths.destination, paths.partial);
+      const { dev, ino } = await lstat(paths.partial);
+      return { dev, ino };
+    } catch (error) {
       throw localError(error, 'continue from', paths.destination);
-    });
-    return true;
+    }
   }
   throw new RegetError(
     ErrorCode.EXISTS,

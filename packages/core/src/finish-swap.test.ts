@@ -40,3 +40,32 @@ it('never moves into place a file swapped in for the verified partial (renamed b
   // Nothing deleted either: the file under the partial's name is left for the user to look at.
   expect(Buffer.compare(await readFile(partial), impostor)).toBe(0);
 });
+
+it('with continue, never moves a swapped-in file back under the destination either', async () => {
+  const content = makeContent(200_000, 42);
+  const server = createMemoryServer();
+  await server.putFile('/file.bin', content);
+  const destination = join(directory, 'continued.bin');
+  const partial = `${destination}.part`;
+  // The user's finished copy, continued: nothing is fetched, and it would go back under its name.
+  await writeFile(destination, content);
+  const impostor = new Uint8Array(content.length).fill(0x42);
+  const close = PartialFile.prototype.close;
+  vi.spyOn(PartialFile.prototype, 'close').mockImplementation(async function (this: PartialFile) {
+    await close.call(this);
+    await writeFile(`${partial}.impostor`, impostor);
+    await rename(`${partial}.impostor`, partial);
+  });
+  const error = await failureOf(
+    download({
+      url: server.url('/file.bin'),
+      destination,
+      adapters: [server.adapter],
+      retries: 0,
+      ifExists: 'continue',
+    }),
+  );
+  expect(error.code).toBe(ErrorCode.LOCAL_IO);
+  expect(existsSync(destination)).toBe(false);
+  expect(Buffer.compare(await readFile(partial), impostor)).toBe(0);
+});

@@ -12,7 +12,7 @@ export interface FinishedCheck {
   readonly reason: string;
   /** The remote's size (the file's size when current). */
   readonly size: number | undefined;
-  /** Bytes read from the remote to decide (at most the tail window). */
+  /** Bytes read from the remote to decide (at most 16 tail windows; see overlap.ts). */
   readonly fetchedBytes: number;
   readonly stat: RemoteStat;
 }
@@ -30,11 +30,11 @@ export interface FinishedCheckOptions {
 }
 
 /**
- * Whether the file at `path` (a finished download, run again) is the remote's current version,
- * fetching at most `windowBytes`. With a modification time from the server, size and time prove it
- * without reading (reget gives the finished file the server's time, as wget does); without one, the
- * size and the last `windowBytes` bytes, compared with the remote's, must agree. A server that will
- * not serve the tail from its offset proves nothing: not current.
+ * Whether the file at `path` (a finished download, run again) is the remote's current version.
+ * With a modification time from the server, size and time prove it without reading (reget gives
+ * the finished file the server's time, as wget does); without one, the size and the last
+ * `windowBytes` (moved back over padding, at most 16 windows), compared with the remote's, must
+ * agree. A server that will not serve the tail from its offset proves nothing: not current.
  */
 export async function checkFinished(
   path: string,
@@ -105,7 +105,9 @@ async function compare(
   }
   if (size === 0) return { isCurrent: true, reason: 'both are empty', size, fetchedBytes: 0 };
   // The last window, moved back while it is too uniform to tell versions apart (zeros, padding).
-  const start = await overlapStart((at, length) => readTail(path, at, length), size, 0, windowBytes);
+  const start = await watchdog.hold(
+    overlapStart((at, length) => readTail(path, at, length), size, 0, windowBytes),
+  );
   const wanted = await readTail(path, start, size - start);
   try {
     // To the end of the file, with no end named: the body's own end (and its count, FTP's) says

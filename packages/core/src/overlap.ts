@@ -32,7 +32,7 @@ export function isInformative(bytes: Uint8Array): boolean {
   const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const kinds = new Set<string>();
   for (let index = 0; index < blocks; index += 1) {
-    // A block's first and last 16 bytes and a sample between: cheap, and enough for repetition.
+    // A block's first and last 64 bytes: cheap, and enough to see a block repeated.
     const at = index * blockBytes;
     kinds.add(
       buffer.toString('latin1', at, at + 64) +

@@ -170,3 +170,25 @@ describe('the journal and several connections', () => {
     await session.close();
   });
 });
+
+describe('sealing the finished partial', () => {
+  it('flushes a truncation of voided bytes past the total with the last flush', async () => {
+    const paths = destinationPaths(join(directory, 'sealed.bin'));
+    const session = new DownloadSession({
+      paths,
+      url: 'http://127.0.0.1/sealed.bin',
+      emit: () => undefined,
+      hasher: undefined,
+      progressIntervalMs: 0,
+    });
+    session.adopt(600, { value: '"v1"', isStrong: true });
+    await session.writeAt(0, new Uint8Array(1000).fill(1));
+    await session.checkpoint(true);
+    const flushes = vi.spyOn(PartialFile.prototype, 'sync');
+    await session.seal(600);
+    await session.flush();
+    // Nothing was written since the checkpoint: only the truncation makes the last flush needed.
+    expect(flushes).toHaveBeenCalled();
+    await session.close();
+  });
+});

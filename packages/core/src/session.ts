@@ -239,7 +239,8 @@ export class DownloadSession {
     // Truncate before the new journal is written: a crash in between leaves an empty file, never
     // old bytes under a new validator. A flush still running finishes first.
     await this.#flusher?.settle();
-    await (await this.file()).truncate(0);
+    const file = await this.file();
+    await this.#onDisk('write', file.truncate(0));
     // The next attempt's probe tells which version is current.
     this.adopt(undefined, undefined);
     await removeJournal(this.paths.journal);
@@ -303,7 +304,7 @@ export class DownloadSession {
         throw error;
       }
     }
-    await writeJournal(this.paths.journal, journal);
+    await this.#onDisk('write', writeJournal(this.paths.journal, journal));
     this.#lastClaimed = claimed;
     this.#isJournalWritten = true;
     this.#isJournalSegmented = journal.isSegmented === true;
@@ -390,7 +391,12 @@ export class DownloadSession {
     // A zero-byte remote never opened the partial: the finished file is empty.
     const file = await this.file();
     const actual = await file.size();
-    if (actual > size) await file.truncate(size);
+    if (actual > size) {
+      // A flush still running finishes first; the next one (the final flush) covers the truncation.
+      await this.#flusher?.settle();
+      await this.#onDisk('write', file.truncate(size));
+      this.#hasUnsyncedBytes = true;
+    }
     if (actual < size) {
       throw new RegetError(
         ErrorCode.PARTIAL,

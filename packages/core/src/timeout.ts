@@ -103,12 +103,21 @@ export class LowSpeedGuard {
   readonly #timer: NodeJS.Timeout;
   #received = 0;
   readonly #window: number[] = [];
+  #holds = 0;
+  /** A hold was active at some point of the current second. */
+  #wasHeld = false;
 
   constructor(
     limit: { readonly bytesPerSecond: number; readonly seconds: number },
     controller: AbortController,
   ) {
     this.#timer = setInterval(() => {
+      if (this.#wasHeld) {
+        // A second in which reget waited for its disk or its rate limit says nothing of the server.
+        this.#wasHeld = this.#holds > 0;
+        this.#received = 0;
+        return;
+      }
       this.#window.push(this.#received);
       this.#received = 0;
       if (this.#window.length > limit.seconds) this.#window.shift();
@@ -127,6 +136,17 @@ export class LowSpeedGuard {
 
   received(bytes: number): void {
     this.#received += bytes;
+  }
+
+  /** Awaits reget's own work (a disk write, the rate limit's pause); its seconds are not counted. */
+  async hold<T>(work: Promise<T>): Promise<T> {
+    this.#holds += 1;
+    this.#wasHeld = true;
+    try {
+      return await work;
+    } finally {
+      this.#holds -= 1;
+    }
   }
 
   stop(): void {

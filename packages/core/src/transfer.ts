@@ -68,10 +68,13 @@ export async function pump(
   const iterator = response.body[Symbol.asyncIterator]();
   let isServerEnd = false;
   const buffer = new WriteBuffer(session);
+  // reget's own waits (the disk, the rate limit) count neither as the server's silence nor its slowness.
+  const held = <T>(work: Promise<T>): Promise<T> =>
+    plan.watchdog.hold(plan.lowSpeed ? plan.lowSpeed.hold(work) : work);
   // An adapter that finds the answer unusable mid-body (FTP's ignored REST) voids what it delivered.
   const voidIfUnusable = async (error: unknown) => {
     if (isRegetError(error, ErrorCode.PROTOCOL) || isRegetError(error, ErrorCode.RANGE_NOT_SUPPORTED)) {
-      await plan.watchdog.hold(buffer.drain().then(() => session.rollback(firstWrite, position)));
+      await held(buffer.drain().then(() => session.rollback(firstWrite, position)));
     }
     throw error;
   };
@@ -91,7 +94,7 @@ export async function pump(
         chunk = chunk.subarray(0, Math.max(0, stopAt - position));
       }
       if (position + chunk.length > limit) {
-        await plan.watchdog.hold(buffer.drain().then(() => session.rollback(firstWrite, position)));
+        await held(buffer.drain().then(() => session.rollback(firstWrite, position)));
         throw new RegetError(
           ErrorCode.PROTOCOL,
           `The server sent more bytes than it declared (past offset ${limit}).`,
@@ -99,17 +102,17 @@ export async function pump(
       }
       if (position < plan.writeFrom) {
         const count = Math.min(chunk.length, plan.writeFrom - position);
-        const onDisk = await plan.watchdog.hold(session.readAt(position, count));
+        const onDisk = await held(session.readAt(position, count));
         if (!isSame(onDisk, chunk.subarray(0, count))) throw new OverlapMismatch(position);
         chunk = chunk.subarray(count);
         position += count;
       }
       if (position >= plan.writeFrom) session.verifiedUpTo(plan.writeFrom);
       if (chunk.length > 0) {
-        await plan.watchdog.hold(buffer.push(position, chunk));
+        await held(buffer.push(position, chunk));
         position += chunk.length;
         plan.onAdvance(position);
-        if (plan.rateLimiter) await plan.watchdog.hold(plan.rateLimiter.take(chunk.length, plan.signal));
+        if (plan.rateLimiter) await held(plan.rateLimiter.take(chunk.length, plan.signal));
       }
       const end = plan.stopAt();
       if (end !== undefined && position >= end) {
@@ -119,12 +122,12 @@ export async function pump(
         break;
       }
     }
-    await plan.watchdog.hold(buffer.drain());
+    await held(buffer.drain());
     // Reading may finish before the writes do; an abort that came meanwhile still wins.
     if (plan.signal.aborted) throw plan.signal.reason;
   } catch (error) {
     // Every byte received before a failure is kept (FAULTS NET-01); the first error is the one reported.
-    await plan.watchdog.hold(buffer.drain()).catch(() => undefined);
+    await held(buffer.drain()).catch(() => undefined);
     throw error;
   } finally {
     if (!isServerEnd) iterator.return?.()?.catch(() => undefined);

@@ -115,8 +115,14 @@ async function unsatisfiable(
     session.total = total;
     return;
   }
-  if (isReprobed && total > request.start && (session.total === undefined || total === session.total)) {
-    // The same file, larger than the start it refused: the server does not serve ranges properly.
+  // The same file (its size unchanged, and no other validator), larger than the start it refused.
+  const isSameValidator =
+    response.validator === undefined || response.validator.value === session.validator?.value;
+  const isSameFile = isReprobed
+    ? session.total === undefined || total === session.total
+    : total === session.total && isSameValidator;
+  if (total > request.start && isSameFile) {
+    // The server does not serve ranges properly: not a change, whatever the probe said before.
     session.singleConnectionReason = 'the server refused a range inside the file';
     throw new RestartNeeded('ranges not supported');
   }

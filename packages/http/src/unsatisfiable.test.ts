@@ -2,7 +2,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type DownloadEvent, download, ErrorCode } from '@reget/core';
-import { failureOf, type HttpTestServer, makeContent, startHttpServer } from '@reget/testkit';
+import { failureOf, type HttpTestServer, makeContent, rawResponse, startHttpServer } from '@reget/testkit';
 import { afterAll, beforeAll, beforeEach, expect, it } from 'vitest';
 import { createHttpAdapter } from './adapter.js';
 
@@ -67,4 +67,29 @@ it('with restarts refused, keeps the partial and says the server does not resume
   const partial = await readFile(`${destination}.part`);
   expect(partial.length).toBe(100 * 1024);
   expect(Buffer.compare(partial, content.subarray(0, 100 * 1024))).toBe(0);
+});
+
+it('takes a 416 naming the same size, above the refused start, for a server that refuses ranges', async () => {
+  const { url, destination } = await partialOf('names-size.bin');
+  // Every ranged GET inside the file: 416 with the file's own size, the one the probe gave.
+  server.setFaults({
+    raw: (request) =>
+      request.method === 'GET' && /^bytes=[1-9]/.test(String(request.headers.range ?? ''))
+        ? rawResponse('416 Range Not Satisfiable', [
+            `Content-Range: bytes */${content.length}`,
+            'Content-Length: 0',
+          ])
+        : undefined,
+  });
+  const events: DownloadEvent[] = [];
+  await download({
+    url,
+    destination,
+    adapters: [createHttpAdapter()],
+    retries: 0,
+    onEvent: (event) => events.push(event),
+  });
+  expect(Buffer.compare(await readFile(destination), content)).toBe(0);
+  const restarts = events.filter((event) => event.type === 'restart');
+  expect(restarts.map((event) => event.reason)).toEqual(['ranges not supported']);
 });
