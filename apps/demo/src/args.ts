@@ -97,7 +97,7 @@ export function addDownloadOptions(command: Command): Command {
     .addOption(
       new Option(
         '--no-sync',
-        'do not flush bytes to the device (faster; kill -9 still resumes safely, but a power cut or system crash may leave a corrupt file)',
+        'do not flush bytes to the device (faster; kill -9 still resumes, but after a power cut a partial starts over and a file finished just before may hold zeros)',
       ),
     )
     .option(

@@ -16,6 +16,7 @@ const restartReasons: Record<EventOf<'restart'>['reason'], string> = {
   'local larger than remote': 'the partial is larger than the remote file',
   'ranges not supported': 'the server refused, or could not be trusted, to start at an offset',
   'restart requested': '--restart was given',
+  'unflushed before a reboot': 'the partial was written with --no-sync and the machine restarted since',
 };
 
 /**

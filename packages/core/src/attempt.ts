@@ -4,7 +4,7 @@ import { type Decision, decide, type LocalState } from './decide.js';
 import { pathKind } from './destination.js';
 import { ErrorCode, isRegetError, RegetError } from './errors.js';
 import type { RestartReason } from './events.js';
-import { readJournal } from './journal.js';
+import { currentBoot, readJournal } from './journal.js';
 import type { RateLimiter } from './rate-limit.js';
 import { Scheduler } from './scheduler.js';
 import type { DownloadSession } from './session.js';
@@ -38,7 +38,7 @@ async function readLocal(session: DownloadSession): Promise<LocalState> {
     (await pathKind(session.paths.partial)) === 'file'
       ? (await fileStat(session.paths.partial)).size
       : undefined;
-  return { journal, partialSize, url: session.url };
+  return { journal, partialSize, url: session.url, boot: currentBoot() };
 }
 
 /** Applies a decision to the session; returns whether the bytes on disk must be verified. */
@@ -209,6 +209,8 @@ function refusal(reason: RestartReason): RegetError {
   const what =
     reason === 'local larger than remote'
       ? 'The partial is larger than the remote file'
-      : 'The remote file changed since the partial was fetched';
+      : reason === 'unflushed before a reboot'
+        ? 'The partial was never flushed to the device (durable: false) and the machine restarted since'
+        : 'The remote file changed since the partial was fetched';
   return new RegetError(ErrorCode.REMOTE_CHANGED, `${what}, and restarting was refused.`);
 }

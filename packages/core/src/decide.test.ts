@@ -44,6 +44,17 @@ describe('decide', () => {
     });
   });
 
+  it('trusts claims never flushed (durable: false) only in the boot that wrote them', () => {
+    const unflushed = { ...journal([[0, 500]], strong), unflushedBoot: 'boot-a' };
+    const sameBoot = { ...local(500, unflushed), boot: 'boot-a' };
+    expect(decide(stat(1000, strong), sameBoot, false)).toMatchObject({ action: 'resume' });
+    const rebooted = { ...local(500, unflushed), boot: 'boot-b' };
+    expect(decide(stat(1000, strong), rebooted, false)).toMatchObject({
+      action: 'restart',
+      reason: 'unflushed before a reboot',
+    });
+  });
+
   it('restarts when asked to and there is something on disk', () => {
     expect(decide(stat(1000, strong), local(500, journal([[0, 500]], strong)), true)).toMatchObject({
       action: 'restart',

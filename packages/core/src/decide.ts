@@ -10,6 +10,8 @@ export interface LocalState {
   readonly partialSize: number | undefined;
   /** The redacted URL of this download, compared with the journal's. */
   readonly url: string;
+  /** This boot of the machine (see `currentBoot`), compared with an unflushed journal's. */
+  readonly boot?: string | undefined;
 }
 
 /** The decision for one attempt (docs/design.md, "The algorithm"). */
@@ -38,6 +40,10 @@ export function decide(stat: RemoteStat, local: LocalState, isRestartRequested: 
     return { action: 'fresh', total: stat.size, reason: 'no partial' };
   }
   if (isRestartRequested) return { action: 'restart', total: stat.size, reason: 'restart requested' };
+  // Claims of bytes never flushed, made in another boot: the device may hold zeros under them.
+  if (journal?.unflushedBoot !== undefined && journal.unflushedBoot !== local.boot) {
+    return { action: 'restart', total: stat.size, reason: 'unflushed before a reboot' };
+  }
 
   // A journal written for another URL (a mirror, another port) is no proof that the bytes are this
   // remote's: they are verified. It still says which version they are, so a different validator or

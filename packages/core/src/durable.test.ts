@@ -5,6 +5,7 @@ import { createMemoryServer, failureOf, makeContent } from '@reget/testkit';
 import { afterEach, beforeEach, expect, it, vi } from 'vitest';
 import { download } from './download.js';
 import { ErrorCode } from './errors.js';
+import { currentBoot, readJournal } from './journal.js';
 import { PartialFile } from './partial.js';
 
 let directory: string;
@@ -44,4 +45,21 @@ it('flushes to the device by default, and not at all with durable: false, resumi
   flushes.mockClear();
   await run('scratch.bin', false);
   expect(flushes.mock.calls.length).toBe(0);
+});
+
+it('marks the journal of an unflushed partial with the boot that wrote it, and a durable run drops it', async () => {
+  const content = makeContent(2 * 2 ** 20, 72);
+  const server = createMemoryServer({ chunkBytes: 64 * 1024 });
+  await server.putFile('/file.bin', content);
+  const destination = join(directory, 'marked.bin');
+  const base = { url: server.url('/file.bin'), destination, adapters: [server.adapter], retries: 0 };
+  server.setFaults({ dropAfterBytes: 2 ** 20, dropTimes: 1 });
+  expect((await failureOf(download({ ...base, durable: false }))).code).toBe(ErrorCode.PARTIAL);
+  expect((await readJournal(`${destination}.reget`))?.unflushedBoot).toBe(currentBoot());
+  // A durable run's first flush covers every byte of the file: its journal needs no mark.
+  server.setFaults({ dropAfterBytes: 512 * 1024, dropTimes: 1 });
+  expect((await failureOf(download(base))).code).toBe(ErrorCode.PARTIAL);
+  const journal = await readJournal(`${destination}.reget`);
+  expect(journal?.ranges.length).toBeGreaterThan(0);
+  expect(journal?.unflushedBoot).toBeUndefined();
 });

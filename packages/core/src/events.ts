@@ -7,7 +7,9 @@ export type RestartReason =
   | 'server ignored range'
   | 'local larger than remote'
   | 'ranges not supported'
-  | 'restart requested';
+  | 'restart requested'
+  /** The partial was written with `durable: false` and the machine has restarted since. */
+  | 'unflushed before a reboot';
 
 /** Events a download emits, in order. Libraries never print; the CLI renders these. */
 export type DownloadEvent =

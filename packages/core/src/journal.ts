@@ -1,5 +1,7 @@
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { uptime } from 'node:os';
 import type { Validator } from './contract.js';
 import { localError } from './errors.js';
 import type { ByteRange } from './ranges.js';
@@ -20,6 +22,29 @@ export interface Journal {
    * the file length then says nothing about what lies past the last range, which may hold holes.
    */
   readonly isSegmented?: boolean | undefined;
+  /**
+   * Set when the claimed bytes were never flushed to the device (`durable: false`): the boot they
+   * were written in. The page cache keeps them across a kill -9, not across a restart of the
+   * machine, so in another boot the claims are worthless.
+   */
+  readonly unflushedBoot?: string | undefined;
+}
+
+let cachedBoot: string | undefined;
+
+/**
+ * Which boot of this machine is running: Linux's boot id, elsewhere the boot time to 10 s (a clock
+ * step may change it, which only costs a restart of an unflushed download).
+ */
+export function currentBoot(): string {
+  if (cachedBoot === undefined) {
+    try {
+      cachedBoot = readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim();
+    } catch {
+      cachedBoot = `booted-${Math.round((Date.now() / 1000 - uptime()) / 10)}`;
+    }
+  }
+  return cachedBoot;
 }
 
 /** Reads a journal; a missing, unreadable or foreign file counts as no journal (the bytes are then verified). */
@@ -61,7 +86,10 @@ function parseJournal(text: string): Journal | undefined {
     ranges.push([range[0], range[1]]);
   }
   const isSegmented = record.segmented === true ? { isSegmented: true } : {};
-  return { version: 1, url: record.url, total, validator, ranges, ...isSegmented };
+  // Any other value than a boot's name is a journal that cannot say when its bytes were written.
+  if (record.unflushed !== undefined && typeof record.unflushed !== 'string') return undefined;
+  const unflushed = typeof record.unflushed === 'string' ? { unflushedBoot: record.unflushed } : {};
+  return { version: 1, url: record.url, total, validator, ranges, ...isSegmented, ...unflushed };
 }
 
 /** undefined when absent, null when malformed. */
@@ -86,6 +114,7 @@ export async function writeJournal(path: string, journal: Journal): Promise<void
     validator: journal.validator ?? null,
     ranges: journal.ranges,
     ...(journal.isSegmented ? { segmented: true } : {}),
+    ...(journal.unflushedBoot === undefined ? {} : { unflushed: journal.unflushedBoot }),
   });
   try {
     await writeFile(temporary, `${text}\n`, { mode: 0o600, flag: 'wx' });

@@ -52,8 +52,9 @@ export interface DownloadOptions {
   readonly restart?: boolean | undefined;
   /**
    * Flush bytes to the device before the journal claims them and before the rename. Default true.
-   * `false` is for scratch downloads on fast links: a kill -9 still resumes safely, but after a
-   * power cut or a system crash the file may hold zeros where the journal claims bytes.
+   * `false` is for scratch downloads on fast links: a kill -9 still resumes safely; after a power
+   * cut or a system crash a partial starts over (its journal names the boot that wrote it), and a
+   * file finished just before may hold zeros, as with curl or wget.
    */
   readonly durable?: boolean | undefined;
   /**

@@ -4,7 +4,7 @@ import type { DestinationPaths } from './destination.js';
 import { ErrorCode, RegetError } from './errors.js';
 import type { DownloadEvent, RestartReason } from './events.js';
 import { FlushAhead } from './flush-ahead.js';
-import { type Journal, removeJournal, writeJournal } from './journal.js';
+import { currentBoot, type Journal, removeJournal, writeJournal } from './journal.js';
 import { type FileIdentity, PartialFile } from './partial.js';
 import { ProgressMeter } from './progress.js';
 import { type ByteRange, ByteRanges } from './ranges.js';
@@ -292,6 +292,9 @@ export class DownloadSession {
       validator: this.validator,
       ranges: claimed.toArray(),
       isSegmented: this.isSegmented,
+      // Not flushed: the claims hold only until the machine restarts (a durable run's first flush
+      // covers every byte of the file, earlier runs' included, and drops the mark).
+      unflushedBoot: this.#isDurable ? undefined : currentBoot(),
     };
     if (this.#flusher && (this.#hasUnsyncedBytes || this.#flusher.hasFailed)) {
       // Power-loss safety (FAULTS LOC-06): data reaches the device before the journal claims it.
