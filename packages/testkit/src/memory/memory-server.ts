@@ -60,6 +60,7 @@ export function createMemoryServer(options: MemoryServerOptions = {}): MemorySer
   let errorIndex = 0;
   let sent = 0;
   const reads: ReadRequest[] = [];
+  const starts: number[] = [];
 
   const validatorOf = (file: MemoryFile): Validator | undefined =>
     mode === 'none' ? undefined : { value: `mem:${file.version}`, isStrong: mode === 'strong' };
@@ -145,6 +146,7 @@ export function createMemoryServer(options: MemoryServerOptions = {}): MemorySer
       let end = isWhole ? size : Math.min(size, request.end ?? size);
       if (faults.sliceBytes !== undefined) end = Math.min(end, start + faults.sliceBytes);
       const served = end + (faults.extraBytes ?? 0);
+      starts.push(start);
       return {
         start,
         end,
@@ -180,9 +182,11 @@ export function createMemoryServer(options: MemoryServerOptions = {}): MemorySer
       errorIndex = 0;
     },
     bytesSent: () => sent,
+    transferStarts: () => [...starts],
     resetCounters() {
       sent = 0;
       reads.length = 0;
+      starts.length = 0;
     },
     async close() {},
   };

@@ -10,6 +10,7 @@ export function memoryConformanceTarget(validator: MemoryValidatorMode = 'strong
       refuseRange: true,
       stall: true,
       strongValidator: validator === 'strong',
+      segments: true,
     },
     start: async () => createMemoryServer({ validator }),
   };
