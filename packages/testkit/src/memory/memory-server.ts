@@ -38,6 +38,11 @@ export interface MemoryServerOptions {
   readonly validator?: MemoryValidatorMode | undefined;
   /** Bytes per chunk of a body. Default 16 KiB. */
   readonly chunkBytes?: number | undefined;
+  /**
+   * Refuse the user `wrong` (AUTH), and give {@link ConformanceServer.unauthorizedUrl} a URL with
+   * it. Default true; false is a server that takes any credentials.
+   */
+  readonly authenticates?: boolean | undefined;
 }
 
 /** A memory server and the adapter (scheme `mem`) that reads from it. */
@@ -55,6 +60,7 @@ export function createMemoryServer(options: MemoryServerOptions = {}): MemorySer
   const files = new Map<string, MemoryFile>();
   const mode = options.validator ?? 'strong';
   const chunkBytes = options.chunkBytes ?? 16 * 1024;
+  const authenticates = options.authenticates ?? true;
   let faults: MemoryFaults = {};
   let drops = 0;
   let errorIndex = 0;
@@ -66,7 +72,7 @@ export function createMemoryServer(options: MemoryServerOptions = {}): MemorySer
     mode === 'none' ? undefined : { value: `mem:${file.version}`, isStrong: mode === 'strong' };
 
   const lookup = (url: URL): MemoryFile => {
-    if (url.username === 'wrong')
+    if (authenticates && url.username === 'wrong')
       throw new RegetError(ErrorCode.AUTH, 'Login refused.', { retryable: false });
     const file = files.get(decodeURIComponent(url.pathname));
     if (!file)
@@ -171,7 +177,7 @@ export function createMemoryServer(options: MemoryServerOptions = {}): MemorySer
     adapter,
     reads,
     url: (path) => `mem://memory${path}`,
-    unauthorizedUrl: (path) => `mem://wrong:secret@memory${path}`,
+    unauthorizedUrl: (path) => (authenticates ? `mem://wrong:secret@memory${path}` : undefined),
     async putFile(path, content) {
       const previous = files.get(path);
       files.set(path, { content: new Uint8Array(content), version: (previous?.version ?? 0) + 1 });
