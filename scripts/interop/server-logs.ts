@@ -24,6 +24,46 @@ export function bytesAskedAgain(requests: readonly LoggedRequest[], onDisk: numb
   return total;
 }
 
+/**
+ * What a request's log line says the server sent: `[start, start + sentBytes)` where the server
+ * reports a count (nginx, vsftpd), else the requested span when it is finite (sftp-server logs each
+ * READ's offset and length). undefined when the log does not say yet: a RETR whose transfer line
+ * vsftpd has not written, because the session is still closing.
+ */
+function loggedSpan(request: LoggedRequest): [number, number] | undefined {
+  const end = request.sentBytes === undefined ? request.end : request.start + request.sentBytes;
+  return Number.isFinite(end) ? [request.start, end] : undefined;
+}
+
+/** Bytes the requests' log lines say the server sent, in all (overlapping spans count twice). */
+export function bytesLogged(requests: readonly LoggedRequest[]): number {
+  let total = 0;
+  for (const span of requests.map(loggedSpan)) if (span) total += span[1] - span[0];
+  return total;
+}
+
+/**
+ * Bytes of `[from, to)` inside what the requests' log lines say the server sent. A run that wrote
+ * those bytes must have had them from the server: less means the log is empty or incomplete (or the
+ * requests were attributed to the wrong run), and nothing read from it can be trusted.
+ */
+export function bytesLoggedWithin(requests: readonly LoggedRequest[], from: number, to: number): number {
+  const spans = requests
+    .map(loggedSpan)
+    .filter((span) => span !== undefined)
+    .map(([start, end]) => [Math.max(start, from), Math.min(end, to)] as const)
+    .filter(([start, end]) => start < end)
+    .sort((a, b) => a[0] - b[0]);
+  let covered = 0;
+  let reached = from;
+  for (const [start, end] of spans) {
+    if (end <= reached) continue;
+    covered += end - Math.max(start, reached);
+    reached = end;
+  }
+  return covered;
+}
+
 /** The log's text and the byte position of every line start. */
 async function lines(path: string): Promise<{ text: string; position: number }[]> {
   const content = await readFile(path, 'utf8');

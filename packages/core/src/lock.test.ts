@@ -1,8 +1,9 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { watch } from 'node:fs';
 import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { hostname, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { createMemoryServer, failureOf, makeContent, sha256 } from '@reget/testkit';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Adapter } from './contract.js';
@@ -41,15 +42,46 @@ describe('lock', () => {
   });
 
   it('lets exactly one of many simultaneous takers win', async () => {
-    for (let round = 0; round < 200; round++) {
-      const takers = await Promise.allSettled(Array.from({ length: 8 }, () => acquireLock(path)));
-      const winners = takers.filter((taker) => taker.status === 'fulfilled');
-      expect(winners.length, `round ${round}`).toBe(1);
-      for (const taker of takers) {
-        if (taker.status === 'rejected') expect((taker.reason as RegetError).code).toBe(ErrorCode.LOCKED);
+    // The directory's events in the order they happened (inotify keeps it): the temporary files
+    // created before the lock itself appeared are the takers that were racing to link it.
+    const lockName = basename(path);
+    const created: string[] = [];
+    let onEvent = () => {};
+    const watcher = watch(directory, (type, name) => {
+      if (type === 'rename' && name !== null) created.push(name);
+      onEvent();
+    });
+    const racingPerRound: number[] = [];
+    try {
+      for (let round = 0; round < 200; round++) {
+        created.length = 0;
+        const takers = await Promise.allSettled(Array.from({ length: 8 }, () => acquireLock(path)));
+        const winners = takers.filter((taker) => taker.status === 'fulfilled');
+        expect(winners.length, `round ${round}`).toBe(1);
+        for (const taker of takers) {
+          if (taker.status === 'rejected') expect((taker.reason as RegetError).code).toBe(ErrorCode.LOCKED);
+        }
+        await (winners[0] as PromiseFulfilledResult<Awaited<ReturnType<typeof acquireLock>>>).value.release();
+        // The lock's removal is the round's last event: once it is reported, all of them are.
+        const isReported = () => created.filter((name) => name === lockName).length >= 2;
+        await new Promise<void>((resolve) => {
+          onEvent = () => {
+            if (isReported()) resolve();
+          };
+          onEvent();
+        });
+        const linked = created.indexOf(lockName);
+        racingPerRound.push(new Set(created.slice(0, linked).filter((name) => name.endsWith('.tmp'))).size);
       }
-      await (winners[0] as PromiseFulfilledResult<Awaited<ReturnType<typeof acquireLock>>>).value.release();
+    } finally {
+      watcher.close();
     }
+    // Really simultaneous: in every round, two takers at least had written their lock and were about
+    // to link it when the first link landed (taken one at a time, only the winner's own would be).
+    expect(
+      Math.min(...racingPerRound),
+      `takers racing per round: ${racingPerRound.join(' ')}`,
+    ).toBeGreaterThanOrEqual(2);
   });
 
   it('takes over the lock of a process that died (kill -9)', async () => {

@@ -2,7 +2,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { createConnection, createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type DownloadEvent, download } from '@reget/core';
+import { type DownloadEvent, download, ErrorCode } from '@reget/core';
 import { type FtpTestServer, makeContent, sha256, startFtpServer } from '@reget/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createFtpAdapter } from './adapter.js';
@@ -129,27 +129,59 @@ async function put(content: Uint8Array) {
 }
 
 describe('segmented FTP against servers that misbehave on some connections', () => {
-  it('catches an ignored REST on a connection whose range another one takes over (FTP-05)', async () => {
+  it('catches an ignored REST on a connection whose range another one takes over, then on the one connection left (FTP-05)', async () => {
     const size = 2 * 1024 * 1024;
+    const cut = 512 * 1024;
     const content = makeContent(size, 5);
     const { path, destination } = await put(content);
     let release!: () => void;
     const released = new Promise<void>((resolve) => {
       release = resolve;
     });
-    let isHeld = false;
+    // The REST commands the proxy turned into `REST 0`, by connection: the fault has to fire on a
+    // connection that asks for an offset, or nothing here is tested.
+    const ignored: Array<[number, string]> = [];
+    // Connections whose last command was REST: their RETR starts at an offset.
+    const isAtOffset = new Set<number>();
+    let slow: number | undefined;
+    let isCutArmed = false;
     const proxy = await startProxy(server.port, {
-      // Connection 2 (the second segment's) ignores REST: it sends from byte 0.
       command: (index, line) => {
-        if (index >= 3 && line.startsWith('REST')) release();
-        return index === 2 && line.startsWith('REST') ? 'REST 0' : line;
+        const rest = /^REST (\d+)$/.exec(line);
+        if (rest !== null && Number(rest[1]) > 0) {
+          isAtOffset.add(index);
+          // 1. The second segment's read gets the file from byte 0, and its 150 waits below. Named by
+          //    its offset: the connection that steals from it may ask for its own offset first.
+          if (slow === undefined && Number(rest[1]) === size / 2) {
+            slow = index;
+            ignored.push([index, line]);
+            return 'REST 0';
+          }
+          // Another connection asks for an offset: it took over the far half of the slow range (it
+          // usually does so before the slow read's own REST arrives, which then is not held at all).
+          if (index !== slow) release();
+          // 3. The single connection that resumes after the cut gets the file from byte 0 too. It
+          //    reads to the end of the file with no head check: only counting bytes can catch it.
+          if (isCutArmed && ignored.length === 1) {
+            ignored.push([index, line]);
+            return 'REST 0';
+          }
+          return line;
+        }
+        if (line.startsWith('RETR')) {
+          // 2. The first read from byte 0 after the fault (the restart, now on one connection) is
+          //    cut, so that the next attempt resumes it with REST.
+          if (ignored.length === 1 && !isAtOffset.has(index) && !isCutArmed) {
+            isCutArmed = true;
+            server.setFaults({ dropAfterBytes: cut, dropTimes: 1 });
+          }
+          isAtOffset.delete(index);
+        }
+        return line;
       },
-      // ...and is slow to start (its 150 waits until another connection steals its far half).
-      hold: (index, line) => {
-        if (index !== 2 || isHeld || !line.startsWith('150')) return undefined;
-        isHeld = true;
-        return released;
-      },
+      // The slow connection's 150 waits until another connection took over part of its range, so
+      // its read is cut short by core and never reaches the byte count at the end of the file.
+      hold: (index, line) => (index === slow && line.startsWith('150') ? released : undefined),
     });
     const events: DownloadEvent[] = [];
     try {
@@ -159,8 +191,10 @@ describe('segmented FTP against servers that misbehave on some connections', () 
         adapters: [adapter],
         connections: 2,
         minSegmentBytes: 32 * 1024,
+        // Without the verification overlap, the byte count is all that stands between the resumed
+        // read of step 3 and a corrupt file (with it, the overlap would see the wrong bytes first).
+        overlapBytes: 0,
         retryDelayMs: 1,
-        idleTimeoutMs: 1_000,
         onEvent: (event) => events.push(event),
       });
     } finally {
@@ -168,5 +202,31 @@ describe('segmented FTP against servers that misbehave on some connections', () 
     }
     const got = await readFile(destination);
     expect(sha256(got)).toBe(sha256(content));
+    expect(ignored).toEqual([
+      [slow, 'REST 1048576'],
+      [expect.any(Number), `REST ${cut}`],
+    ]);
+    const onOneConnection = { type: 'segments', requested: 2, used: 1, reason: expect.any(String) };
+    expect(events.filter((event) => event.type !== 'progress')).toMatchObject([
+      { type: 'probe', total: size },
+      { type: 'decision', action: 'fresh' },
+      { type: 'segments', requested: 2, used: 2 },
+      // 1. The head check caught the slow connection: start again on one connection.
+      { type: 'restart', reason: 'ranges not supported' },
+      { type: 'probe' },
+      { type: 'decision', action: 'fresh' },
+      onOneConnection,
+      // 2. The cut (a 226 after too few bytes) keeps what arrived.
+      { type: 'retry', error: { code: ErrorCode.PARTIAL }, bytesOnDisk: cut },
+      { type: 'probe' },
+      { type: 'decision', action: 'resume', offset: cut },
+      onOneConnection,
+      // 3. Counting the bytes caught the resumed read: start again, and this time nothing interferes.
+      { type: 'restart', reason: 'ranges not supported' },
+      { type: 'probe' },
+      { type: 'decision', action: 'fresh' },
+      onOneConnection,
+      { type: 'complete', size, isAlreadyComplete: false },
+    ]);
   });
 });

@@ -41,6 +41,7 @@ function throughInstance(options: HttpServerOptions): ConformanceTarget {
         putFile: (path, content) => server.putFile(path, content),
         setFaults: (faults) => server.setFaults(faults),
         bytesSent: () => server.bytesSent(),
+        transferStarts: () => server.transferStarts(),
         resetCounters() {
           count();
           server.resetCounters();

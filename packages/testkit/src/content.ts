@@ -15,6 +15,17 @@ export function seededRandom(seed: number): () => number {
   };
 }
 
+/**
+ * A seed of its own for one use of a base seed (a mode, a target, a scenario): tests that share
+ * REGET_SEED still draw different numbers, and the base seed alone replays each of them.
+ */
+export function deriveSeed(seed: number, label: string): number {
+  // FNV-1a over the label, mixed with the seed spread by the golden ratio.
+  let hash = 0x811c9dc5;
+  for (const character of label) hash = Math.imul(hash ^ (character.codePointAt(0) ?? 0), 0x01000193);
+  return (hash ^ Math.imul(seed >>> 0, 0x9e3779b1)) >>> 0;
+}
+
 /** `size` bytes of reproducible, non-repeating content for a seed: every offset is distinguishable. */
 export function makeContent(size: number, seed = 1): Uint8Array {
   const random = seededRandom(seed);

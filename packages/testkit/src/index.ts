@@ -4,7 +4,7 @@ export type {
   ConformanceTarget,
   ServerFaults,
 } from './conformance/target.js';
-export { makeContent, seededRandom, sha256 } from './content.js';
+export { deriveSeed, makeContent, seededRandom, sha256 } from './content.js';
 export {
   type FtpFaults,
   type FtpFinalReply,

@@ -25,6 +25,11 @@ export interface ConformanceCapabilities {
   readonly stall: boolean;
   /** The adapter gets a strong validator from this server (HTTP strong ETag). */
   readonly strongValidator: boolean;
+  /**
+   * The adapter serves one file over several connections at once. Declared here, by the target,
+   * and not read from the adapter: an adapter that stopped declaring segments must fail the suite.
+   */
+  readonly segments: boolean;
 }
 
 /** One running server plus an adapter configured to reach it. */
@@ -44,6 +49,13 @@ export interface ConformanceServer {
   setFaults(faults: ServerFaults): void;
   /** File body bytes sent since the last {@link ConformanceServer.resetCounters}. */
   bytesSent(): number;
+  /**
+   * The offset at which each transfer of a file body started, in the order they started, since the
+   * last {@link ConformanceServer.resetCounters}: an HTTP GET answered with a body, an FTP RETR (at
+   * its REST offset), an SFTP handle's first READ, a memory read. Counted by the server, so that a
+   * download split among connections is seen to be split, whatever the client says about it.
+   */
+  transferStarts(): readonly number[];
   resetCounters(): void;
   close(): Promise<void>;
 }

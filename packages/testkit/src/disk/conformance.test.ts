@@ -45,6 +45,7 @@ function fromDisk(make: (folder: string) => ConformanceTarget): ConformanceTarge
         putFile: (path, content) => writeOnDisk(folder, path, content),
         setFaults: (faults) => server.setFaults(faults),
         bytesSent: () => server.bytesSent(),
+        transferStarts: () => server.transferStarts(),
         resetCounters: () => server.resetCounters(),
         close: async () => {
           await server.close();

@@ -77,6 +77,7 @@ export async function startFtpServer(options: FtpServerOptions = {}): Promise<Ft
   let faults: FtpFaults = {};
   let dropsLeft: number | undefined;
   let sent = 0;
+  const starts: number[] = [];
 
   const track = (socket: Socket) => {
     sockets.add(socket);
@@ -101,6 +102,9 @@ export async function startFtpServer(options: FtpServerOptions = {}): Promise<Ft
     },
     countBytes: (count: number) => {
       sent += count;
+    },
+    noteTransfer: (offset: number) => {
+      starts.push(offset);
     },
     log: (command: string) => {
       received.push(command);
@@ -161,9 +165,11 @@ export async function startFtpServer(options: FtpServerOptions = {}): Promise<Ft
     },
     denyRead: (path) => files.denyRead(absolute(path)),
     bytesSent: () => sent,
+    transferStarts: () => [...starts],
     resetCounters: () => {
       sent = 0;
       received.length = 0;
+      starts.length = 0;
     },
     commands: () => [...received],
     waitForCommand: (prefix) => new Promise((resolve) => waiters.push({ prefix, resolve })),

@@ -26,6 +26,8 @@ export interface FtpSessionHost {
   /** Whether this RETR gets `dropAfterBytes` (consumes one of `dropTimes`). */
   takeDrop(): boolean;
   countBytes(count: number): void;
+  /** A RETR starts sending the file from `offset`. */
+  noteTransfer(offset: number): void;
   log(command: string): void;
   /** Opens a passive listener; its socket is TLS-wrapped when `isProtected`. */
   openPassive(isProtected: boolean): Promise<PassiveListener>;
@@ -318,6 +320,7 @@ export class FtpSession {
       return this.#reply('425 Data connection must resume the TLS session of the control connection.');
     }
     await this.#reply(`150 Opening ${this.#isBinary ? 'BINARY' : 'ASCII'} mode data connection.`);
+    this.#host.noteTransfer(offset);
     const outcome = await sendBody(connection.socket, this.#body(content, opened, offset), {
       dropAfter:
         faults.dropAfterBytes !== undefined && this.#host.takeDrop() ? faults.dropAfterBytes : undefined,

@@ -11,7 +11,13 @@ export function ftpConformanceTarget(options: FtpServerOptions = {}): Conformanc
   const login = { user: options.user ?? 'reget', password: options.password ?? 'secret' };
   return {
     name: security === 'none' ? 'ftp' : `ftps-${security}`,
-    capabilities: { ignoreRange: true, refuseRange: true, stall: true, strongValidator: false },
+    capabilities: {
+      ignoreRange: true,
+      refuseRange: true,
+      stall: true,
+      strongValidator: false,
+      segments: true,
+    },
     start: () => startFtpServer({ ...options, ...login }),
   };
 }

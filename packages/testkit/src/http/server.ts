@@ -75,6 +75,7 @@ export class HttpTestServer implements ConformanceServer {
   #faults: HttpServerFaults = {};
   #remaining = new Map<Countdown, number>();
   #bytesSent = 0;
+  readonly #transferStarts: number[] = [];
   readonly #sockets = new Set<Socket>();
   #onSocketsClosed: Array<() => void> = [];
   #freshCount = 0;
@@ -189,6 +190,11 @@ export class HttpTestServer implements ConformanceServer {
     return this.#bytesSent;
   }
 
+  /** Where each GET answered with a file body started (0 without a Range, or when it is ignored). */
+  transferStarts(): readonly number[] {
+    return [...this.#transferStarts];
+  }
+
   /** Client connections open on this origin right now. */
   openConnections(): number {
     return this.#sockets.size;
@@ -200,9 +206,10 @@ export class HttpTestServer implements ConformanceServer {
     return new Promise((resolve) => this.#onSocketsClosed.push(resolve));
   }
 
-  /** Zeroes {@link bytesSent} and empties both request logs. */
+  /** Zeroes {@link bytesSent}, forgets the transfer starts and empties both request logs. */
   resetCounters(): void {
     this.#bytesSent = 0;
+    this.#transferStarts.length = 0;
     this.requests.length = 0;
     this.secondOrigin.requests.length = 0;
   }
@@ -307,6 +314,11 @@ export class HttpTestServer implements ConformanceServer {
     if (refusesRange) {
       answerUnsatisfiableWithoutTotal(response);
       return;
+    }
+    // A 416 sends no body; everything else a GET gets from here on does (shifted: from elsewhere).
+    if (isGet && (asked === undefined || asked.start < file.size)) {
+      const shift = file.content !== undefined && asked !== undefined ? (faults.shiftRangeBy ?? 0) : 0;
+      this.#transferStarts.push(Math.max(0, (asked?.start ?? 0) + shift));
     }
     const { content } = file;
     if (content !== undefined && isGet && asked !== undefined && faults.shiftRangeBy !== undefined) {

@@ -9,7 +9,13 @@ export function httpConformanceTarget(options: HttpServerOptions = {}): Conforma
   const auth = options.auth ?? { username: 'reget', password: 'conformance' };
   return {
     name: options.tls ? 'https' : 'http',
-    capabilities: { ignoreRange: true, refuseRange: false, stall: true, strongValidator: true },
+    capabilities: {
+      ignoreRange: true,
+      refuseRange: false,
+      stall: true,
+      strongValidator: true,
+      segments: true,
+    },
     start: () => startHttpServer({ ...options, auth }),
   };
 }

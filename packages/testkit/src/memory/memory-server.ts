@@ -38,6 +38,11 @@ export interface MemoryServerOptions {
   readonly validator?: MemoryValidatorMode | undefined;
   /** Bytes per chunk of a body. Default 16 KiB. */
   readonly chunkBytes?: number | undefined;
+  /**
+   * Refuse the user `wrong` (AUTH), and give {@link ConformanceServer.unauthorizedUrl} a URL with
+   * it. Default true; false is a server that takes any credentials.
+   */
+  readonly authenticates?: boolean | undefined;
 }
 
 /** A memory server and the adapter (scheme `mem`) that reads from it. */
@@ -55,17 +60,19 @@ export function createMemoryServer(options: MemoryServerOptions = {}): MemorySer
   const files = new Map<string, MemoryFile>();
   const mode = options.validator ?? 'strong';
   const chunkBytes = options.chunkBytes ?? 16 * 1024;
+  const authenticates = options.authenticates ?? true;
   let faults: MemoryFaults = {};
   let drops = 0;
   let errorIndex = 0;
   let sent = 0;
   const reads: ReadRequest[] = [];
+  const starts: number[] = [];
 
   const validatorOf = (file: MemoryFile): Validator | undefined =>
     mode === 'none' ? undefined : { value: `mem:${file.version}`, isStrong: mode === 'strong' };
 
   const lookup = (url: URL): MemoryFile => {
-    if (url.username === 'wrong')
+    if (authenticates && url.username === 'wrong')
       throw new RegetError(ErrorCode.AUTH, 'Login refused.', { retryable: false });
     const file = files.get(decodeURIComponent(url.pathname));
     if (!file)
@@ -145,6 +152,7 @@ export function createMemoryServer(options: MemoryServerOptions = {}): MemorySer
       let end = isWhole ? size : Math.min(size, request.end ?? size);
       if (faults.sliceBytes !== undefined) end = Math.min(end, start + faults.sliceBytes);
       const served = end + (faults.extraBytes ?? 0);
+      starts.push(start);
       return {
         start,
         end,
@@ -169,7 +177,7 @@ export function createMemoryServer(options: MemoryServerOptions = {}): MemorySer
     adapter,
     reads,
     url: (path) => `mem://memory${path}`,
-    unauthorizedUrl: (path) => `mem://wrong:secret@memory${path}`,
+    unauthorizedUrl: (path) => (authenticates ? `mem://wrong:secret@memory${path}` : undefined),
     async putFile(path, content) {
       const previous = files.get(path);
       files.set(path, { content: new Uint8Array(content), version: (previous?.version ?? 0) + 1 });
@@ -180,9 +188,11 @@ export function createMemoryServer(options: MemoryServerOptions = {}): MemorySer
       errorIndex = 0;
     },
     bytesSent: () => sent,
+    transferStarts: () => [...starts],
     resetCounters() {
       sent = 0;
       reads.length = 0;
+      starts.length = 0;
     },
     async close() {},
   };

@@ -22,6 +22,8 @@ export interface SftpServeContext {
   claimDrop(): boolean;
   /** Counts file body bytes sent in DATA replies. */
   countSent(bytes: number): void;
+  /** A file handle got its first READ, at `offset`: a transfer starts there. */
+  noteTransfer(offset: number): void;
   /** A READ was held by the stall fault. */
   onStall(): void;
   /** Closes the whole SSH connection this session runs on. */
@@ -39,6 +41,8 @@ interface OpenFile {
   sent: number;
   /** Cut by `dropAfterBytes`: READs that arrive before the channel closes go unanswered. */
   isDropped: boolean;
+  /** A READ arrived on this handle. */
+  isRead: boolean;
 }
 
 /** What a file answers in ATTRS: a stored one, or a `stat` of one on disk. */
@@ -108,9 +112,9 @@ export function serveSftp(sftp: SFTPWrapper, context: SftpServeContext): void {
   sftp.on('end', () => sftp.end());
   sftp.on('close', closeDiskFiles);
 
-  const newHandle = (reqId: number, open: Omit<OpenFile, 'sent' | 'isDropped' | 'queue'>) => {
+  const newHandle = (reqId: number, open: Omit<OpenFile, 'sent' | 'isDropped' | 'queue' | 'isRead'>) => {
     const id = nextHandle++;
-    handles.set(id, { ...open, sent: 0, isDropped: false, queue: Promise.resolve() });
+    handles.set(id, { ...open, sent: 0, isDropped: false, isRead: false, queue: Promise.resolve() });
     const handle = Buffer.alloc(4);
     handle.writeUInt32BE(id, 0);
     sftp.handle(reqId, handle);
@@ -174,6 +178,8 @@ export function serveSftp(sftp: SFTPWrapper, context: SftpServeContext): void {
   sftp.on('READ', (reqId: number, handle: Buffer, offset: number, length: number) => {
     const open = lookup(handle);
     if (open === undefined) return sftp.status(reqId, STATUS_CODE.FAILURE, 'Bad handle');
+    if (!open.isRead && (open.disk !== undefined || open.file !== undefined)) context.noteTransfer(offset);
+    open.isRead = true;
     if (open.disk !== undefined) return readFromDisk(reqId, open, open.disk, offset, length);
     if (open.file === undefined) return sftp.status(reqId, STATUS_CODE.FAILURE, 'Is a directory');
     const content = open.file.content;

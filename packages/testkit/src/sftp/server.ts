@@ -90,6 +90,7 @@ export async function startSftpServer(options: SftpServerOptions = {}): Promise<
   let faults: SftpFaults = {};
   let drops = 0;
   let sent = 0;
+  const starts: number[] = [];
   let logins: SftpLoginAttempt[] = [];
 
   const server = new ssh2.Server(
@@ -128,6 +129,9 @@ export async function startSftpServer(options: SftpServerOptions = {}): Promise<
               countSent: (bytes) => {
                 sent += bytes;
               },
+              noteTransfer: (offset) => {
+                starts.push(offset);
+              },
               onStall: () => events.emit('stall'),
               closeConnection: () => connection.end(),
             });
@@ -160,9 +164,11 @@ export async function startSftpServer(options: SftpServerOptions = {}): Promise<
       drops = 0;
     },
     bytesSent: () => sent,
+    transferStarts: () => [...starts],
     loginAttempts: () => logins,
     resetCounters() {
       sent = 0;
+      starts.length = 0;
       logins = [];
     },
     async close() {

@@ -9,7 +9,13 @@ export function sftpConformanceTarget(options: SftpServerOptions = {}): Conforma
   return {
     name: 'sftp',
     // SFTP reads at offsets cannot be ignored or refused, and size+mtime is a weak validator.
-    capabilities: { ignoreRange: false, refuseRange: false, stall: true, strongValidator: false },
+    capabilities: {
+      ignoreRange: false,
+      refuseRange: false,
+      stall: true,
+      strongValidator: false,
+      segments: true,
+    },
     start: () => startSftpServer(options),
   };
 }
