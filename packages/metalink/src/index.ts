@@ -1,0 +1,12 @@
+export { strongestChecksum, toChecksumOption } from './hashes.js';
+export {
+  type Metalink,
+  type MetalinkFile,
+  type MetalinkPieces,
+  type MetalinkProblem,
+  type MetalinkSkipped,
+  type ParseMetalinkOptions,
+  parseMetalink,
+} from './metalink.js';
+export { safeRelativePath, type UnsafeNameRule } from './safe-path.js';
+export type { MetalinkMetaurl, MetalinkUrl } from './sources.js';
