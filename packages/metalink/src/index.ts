@@ -1,3 +1,11 @@
+export {
+  type ChecksumList,
+  type ChecksumListEntry,
+  type ChecksumListProblem,
+  checksumFor,
+  type ParseChecksumListOptions,
+  parseChecksumList,
+} from './checksum-list.js';
 export { strongestChecksum, toChecksumOption } from './hashes.js';
 export {
   type Metalink,
