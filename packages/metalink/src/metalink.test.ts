@@ -56,6 +56,7 @@ const release = v4(`
     <url location="jp" priority="10">sftp://mirror.example.jp/srv/app/app-2.4.1.tar.gz</url>
     <url priority="5">file:///srv/app/app-2.4.1.tar.gz</url>
     <url priority="1">magnet:?xt=urn:btih:0123456789abcdef0123456789abcdef01234567</url>
+    <url priority="2">gopher://user:secret@gopher.example.org/9/app-2.4.1.tar.gz</url>
     <metaurl mediatype="torrent" priority="1">app-2.4.1.tar.gz.torrent</metaurl>
     <signature mediatype="application/pgp-signature">-----BEGIN PGP SIGNATURE-----</signature>
   </file>
@@ -130,6 +131,12 @@ describe('parseMetalink: Metalink 4 (RFC 5854)', () => {
         kind: 'url',
         value: expect.stringMatching(/^magnet:/),
         reason: expect.any(String),
+      },
+      {
+        file: 'app-2.4.1.tar.gz',
+        kind: 'url',
+        value: 'gopher://gopher.example.org/9/app-2.4.1.tar.gz',
+        reason: expect.stringContaining('gopher:'),
       },
     ]);
     // The kept URL keeps its credentials: the caller needs them to download.

@@ -68,7 +68,14 @@ const url = mostly(
     'relative/f',
   ),
   fc.oneof(
-    fc.constantFrom('file:///etc/passwd', 'javascript:alert(1)', '//host/f', 'http://', ''),
+    fc.constantFrom(
+      'file:///etc/passwd',
+      'gopher://g.example/f',
+      'javascript:alert(1)',
+      '//host/f',
+      'http://',
+      '',
+    ),
     fc.string({ maxLength: 16 }).map(escapeXml),
   ),
 );
