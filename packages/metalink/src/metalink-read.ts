@@ -1,12 +1,42 @@
 import { ErrorCode, RegetError } from '@reget/core';
 import { type RawSource, resolveReference } from './sources.js';
 import { quote } from './untrusted.js';
-import type { XmlElement } from './xml.js';
+import type { XmlElement, XmlShape } from './xml.js';
 
 /** RFC 5854 (Metalink 4, `.meta4`). */
 export const metalink4Namespace = 'urn:ietf:params:xml:ns:metalink';
 /** Metalink 3.0 (`.metalink`). */
 export const metalink3Namespace = 'http://www.metalinker.org/';
+
+const metalinkAttributes: ReadonlySet<string> = new Set([
+  'name',
+  'type',
+  'length',
+  'priority',
+  'location',
+  'mediatype',
+  'preference',
+  'piece',
+]);
+// Where each element the readers use may appear, in either version; nothing else is kept.
+const allowedChildren: ReadonlyMap<string, readonly string[]> = new Map([
+  ['metalink', ['file', 'files']],
+  ['files', ['file']],
+  ['file', ['size', 'hash', 'pieces', 'url', 'metaurl', 'verification', 'resources']],
+  ['verification', ['hash', 'pieces']],
+  ['pieces', ['hash']],
+  ['resources', ['url']],
+]);
+
+/** The part of a document the Metalink readers look at, for {@link readXml}, with an element cap. */
+export const metalinkShape = (maxElements: number): XmlShape => ({
+  keeps: (parent, namespace, name) =>
+    namespace === parent.namespace &&
+    (namespace === metalink4Namespace || namespace === metalink3Namespace) &&
+    (allowedChildren.get(parent.name)?.includes(name) ?? false),
+  attributes: metalinkAttributes,
+  maxElements,
+});
 
 /** A `<hash>` as written: its type attribute and text. */
 export interface RawHash {

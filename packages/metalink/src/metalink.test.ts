@@ -429,8 +429,23 @@ describe('parseMetalink refuses what it will not trust', () => {
     expect(parseMetalink(euros).files).toHaveLength(1);
   });
 
+  it('more elements than maxElements, counting only the ones reget reads', () => {
+    const urls = (count: number) => v4(file4('a', '<url>http://a.example/a</url>'.repeat(count)));
+    // The root, the file and its URLs: 1 + 1 + 8 = 10.
+    expect(parseMetalink(urls(8), { maxElements: 10 }).files).toHaveLength(1);
+    expect(problemOf(() => parseMetalink(urls(9), { maxElements: 10 }))).toBe('too-large');
+    // Elements reget does not read are dropped as they stream past, and cost nothing.
+    const foreign = v4(file4('a', `<description>${'<x><y/></x>'.repeat(1000)}</description>`));
+    expect(parseMetalink(foreign, { maxElements: 10 }).files).toHaveLength(1);
+  });
+
   it.each([
     ['no <file>', v4(''), 'no-file'],
+    [
+      'a root named like an Object property',
+      '<constructor xmlns="urn:ietf:params:xml:ns:metalink"><file name="a"/></constructor>',
+      'not-metalink',
+    ],
     ['a Metalink 3 with an empty <files>', v3(''), 'no-file'],
     [
       'no namespace',

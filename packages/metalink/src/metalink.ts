@@ -8,7 +8,7 @@ import {
   redactUrl,
 } from '@reget/core';
 import { algorithmNamed, badHexReason, byStrength } from './hashes.js';
-import { type RawFile, type RawPieces, readMetalink } from './metalink-read.js';
+import { metalinkShape, type RawFile, type RawPieces, readMetalink } from './metalink-read.js';
 import { unsafeName } from './safe-path.js';
 import {
   byPriority,
@@ -20,6 +20,8 @@ import {
 } from './sources.js';
 import { defaultMaxBytes, quote, refuseOversized } from './untrusted.js';
 import { readXml } from './xml.js';
+
+const defaultMaxElements = 200_000;
 
 /** Piece hashes: the file cut into `length`-byte pieces (the last one shorter), each hashed. */
 export interface MetalinkPieces {
@@ -94,6 +96,12 @@ export interface ParseMetalinkOptions {
   readonly baseUrl?: string | URL;
   /** Larger documents are refused before parsing. Default 16 MiB. */
   readonly maxBytes?: number;
+  /**
+   * Documents with more of the elements reget reads (files, sizes, hashes, piece hashes, URLs) are
+   * refused as they are read: tiny ones (`<url/>`) would otherwise turn 16 MiB into a gigabyte of
+   * objects. Default 200 000, about 15 MiB of SHA-256 piece hashes.
+   */
+  readonly maxElements?: number;
   /** How messages name the document, such as `debian.meta4`. Default `The Metalink document`. */
   readonly source?: string;
 }
@@ -119,7 +127,14 @@ export function parseMetalink(xml: string, options: ParseMetalinkOptions = {}): 
       throw refusal('base-url', `baseUrl ${quote(options.baseUrl.toString())} is not an absolute URL.`);
     }
   }
-  const raw = readMetalink(readXml(xml, what), baseUrl, what);
+  const maxElements = options.maxElements ?? defaultMaxElements;
+  if (!Number.isSafeInteger(maxElements) || maxElements < 1) {
+    throw new RegetError(
+      ErrorCode.BAD_INPUT,
+      `maxElements must be a whole number from 1, not ${maxElements}.`,
+    );
+  }
+  const raw = readMetalink(readXml(xml, what, metalinkShape(maxElements)), baseUrl, what);
   if (raw.files.length === 0) {
     throw refusal('no-file', `${what} lists no <file>, so there is nothing to download.`);
   }
@@ -193,7 +208,9 @@ function checkFile(file: RawFile, index: number, what: string, skipped: Metalink
   for (const source of file.sources) {
     const resolved = resolveSource(source);
     if ('reason' in resolved) {
-      skip(source.kind, redactUrl(source.text.trim()), resolved.reason);
+      const text = source.text.trim();
+      // An empty URL has nothing to redact, and a failed URL parse costs microseconds each.
+      skip(source.kind, text === '' ? '' : redactUrl(text), resolved.reason);
       continue;
     }
     const priority = parsePriority(source);

@@ -57,18 +57,17 @@ export function resolveReference(reference: string, base: string | undefined): s
 export function resolveSource(source: RawSource): { url: string } | { reason: string } {
   const text = source.text.trim();
   if (text === '') return { reason: 'the URL is empty' };
+  // URL.canParse rather than try/catch: a thrown parse error costs microseconds, and a hostile
+  // document can hold hundreds of thousands of bad URLs.
   let url: URL;
-  try {
+  if (URL.canParse(text)) {
     url = new URL(text);
-  } catch {
-    if (source.base === undefined) {
-      return { reason: 'a relative URL and no base URL to resolve it against (pass baseUrl)' };
-    }
-    try {
-      url = new URL(text, source.base);
-    } catch {
-      return { reason: 'not a valid URL' };
-    }
+  } else if (source.base === undefined) {
+    return { reason: 'a relative URL and no base URL to resolve it against (pass baseUrl)' };
+  } else if (URL.canParse(text, source.base)) {
+    url = new URL(text, source.base);
+  } else {
+    return { reason: 'not a valid URL' };
   }
   const scheme = url.protocol.slice(0, -1);
   if (!downloadSchemes.includes(scheme)) {
