@@ -48,12 +48,13 @@ const expected = 'expected "<hex>  <name>", "<hex> *<name>" or "SHA256 (<name>) 
 /**
  * Parses a checksum list as `sha256sum`, `md5sum`, `shasum` and BSD's `sha256` and `md5` write
  * them: GNU `<hex>  <name>` and `<hex> *<name>` (binary), GNU's escaped names (a line that starts
- * with `\` has `\\`, `\n` and `\r` in its name), BSD/`--tag` `SHA256 (<name>) = <hex>`. Blank lines and
- * `#` comments are skipped, and so is the PGP armour of a clear-signed list (whose signature is NOT
- * checked: verify it with gpg first). Mixed algorithms are fine.
+ * with `\` has `\\`, `\n` and `\r` in its name), BSD/`--tag` `SHA256 (<name>) = <hex>`. Blank
+ * lines and `#` comments are skipped, and so is the PGP armour of a clear-signed list (whose
+ * signature is NOT checked: verify it with gpg first). Mixed algorithms are fine.
  *
  * The first malformed line throws BAD_INPUT naming its number ("line 3 of SHA256SUMS: …", and
- * `details.line`), rather than being passed over: a list with a line reget cannot read may be an error page or the wrong file.
+ * `details.line`), rather than being passed over: a list with a line reget cannot read may be an
+ * error page or the wrong file.
  */
 export function parseChecksumList(text: string, options: ParseChecksumListOptions = {}): ChecksumList {
   const source = options.source ?? 'the checksum list';

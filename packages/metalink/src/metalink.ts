@@ -92,7 +92,10 @@ function refusal(problem: MetalinkProblem, message: string, details: RegetErrorD
 
 /** Options for {@link parseMetalink}. */
 export interface ParseMetalinkOptions {
-  /** Where the document came from: relative URLs (and `xml:base`) resolve against it. Default: none, and relative URLs are skipped. */
+  /**
+   * Where the document came from: relative URLs (and `xml:base`) resolve against it. Default: none,
+   * and relative URLs are skipped.
+   */
   readonly baseUrl?: string | URL;
   /** Larger documents are refused before parsing. Default 16 MiB. */
   readonly maxBytes?: number;

@@ -32,13 +32,17 @@ const noAttributes: ReadonlyMap<string, string> = new Map();
 
 /**
  * Parses `xml` into a tree of the elements `shape` keeps (the root always), with namespaces
- * resolved, or throws BAD_INPUT (with `details.metalink` `not-xml` or `doctype`). Everything else
- * is dropped as it streams past, children included: a 16 MiB flood of `<x/>` would otherwise become
- * millions of objects, about 1.3 GB of memory. A flood of elements that are kept (`<url/>`) is
- * stopped by `shape.maxElements`. A document type declaration is refused as soon as the parser meets it, before anything it declares could be
- * used: internal entities are how "billion laughs" multiplies a few bytes into gigabytes, external
- * ones how XXE reads local files, and a Metalink has no use for either. (saxes expands no entity
- * beyond the five predefined ones and character references anyway; the refusal makes that explicit.)
+ * resolved, or throws BAD_INPUT (with `details.metalink` `not-xml`, `doctype` or `too-large`).
+ *
+ * Everything else is dropped as it streams past, children included: a 16 MiB flood of `<x/>` would
+ * otherwise become millions of objects, about 1.3 GB of memory. A flood of elements that are kept
+ * (`<url/>`) is stopped by `shape.maxElements`.
+ *
+ * A document type declaration is refused as soon as the parser meets it, before anything it
+ * declares could be used: internal entities are how "billion laughs" multiplies a few bytes into
+ * gigabytes, external ones how XXE reads local files, and a Metalink has no use for either. (saxes
+ * expands no entity beyond the five predefined ones and character references anyway; the refusal
+ * makes that explicit.)
  */
 export function readXml(xml: string, what: string, shape: XmlShape): XmlElement {
   const parser = new SaxesParser({ xmlns: true, position: true });
