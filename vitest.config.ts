@@ -11,7 +11,10 @@ export default defineConfig({
         find: /^@reget\/testkit\/conformance$/,
         replacement: source('./packages/testkit/src/conformance/index.ts'),
       },
-      { find: /^@reget\/(core|testkit|http|ftp|sftp)$/, replacement: source('./packages/$1/src/index.ts') },
+      {
+        find: /^@reget\/(core|testkit|http|ftp|sftp|metalink)$/,
+        replacement: source('./packages/$1/src/index.ts'),
+      },
     ],
   },
   test: {

@@ -15,7 +15,7 @@ log() { printf 'pack: %s\n' "$*"; }
 cd "$repo"
 npx tsc -b tsconfig.build.json
 mkdir -p "$work/tarballs"
-for workspace in packages/core packages/http packages/ftp packages/sftp packages/testkit apps/demo; do
+for workspace in packages/core packages/http packages/ftp packages/sftp packages/metalink packages/testkit apps/demo; do
   npm pack --silent --pack-destination "$work/tarballs" -w "$workspace" >/dev/null
 done
 tarballs=("$work"/tarballs/*.tgz)
@@ -41,7 +41,7 @@ cat >"$consumer/tsconfig.json" <<JSON
 JSON
 log "installing the libraries into an empty project"
 (cd "$consumer" && npm install --no-audit --no-fund --prefer-offline --loglevel=error \
-  "$work"/tarballs/reget-{core,http,ftp,sftp}-0.1.0.tgz "typescript@$typescript" "@types/node@$types_node")
+  "$work"/tarballs/reget-{core,http,ftp,sftp,metalink}-0.1.0.tgz "typescript@$typescript" "@types/node@$types_node")
 log "type-checking with skipLibCheck: false"
 (cd "$consumer" && npx tsc -p .)
 (cd "$consumer" && npx tsc -p . --noEmit false --outDir out)
