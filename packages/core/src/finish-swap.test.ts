@@ -17,6 +17,16 @@ afterEach(async () => {
   await rm(directory, { recursive: true, force: true });
 });
 
+/** Right after the partial's descriptor closes (before the rename), `impostor` takes its name. */
+function swapInAfterClose(partial: string, impostor: Uint8Array): void {
+  const close = PartialFile.prototype.close;
+  vi.spyOn(PartialFile.prototype, 'close').mockImplementation(async function (this: PartialFile) {
+    await close.call(this);
+    await writeFile(`${partial}.impostor`, impostor);
+    await rename(`${partial}.impostor`, partial);
+  });
+}
+
 it('never moves into place a file swapped in for the verified partial (renamed by path)', async () => {
   const content = makeContent(200_000, 41);
   const server = createMemoryServer();
@@ -24,13 +34,7 @@ it('never moves into place a file swapped in for the verified partial (renamed b
   const destination = join(directory, 'file.bin');
   const partial = `${destination}.part`;
   const impostor = new Uint8Array(content.length).fill(0x41);
-  // Right after the descriptor closes, before the rename: another file takes the partial's name.
-  const close = PartialFile.prototype.close;
-  vi.spyOn(PartialFile.prototype, 'close').mockImplementation(async function (this: PartialFile) {
-    await close.call(this);
-    await writeFile(`${partial}.impostor`, impostor);
-    await rename(`${partial}.impostor`, partial);
-  });
+  swapInAfterClose(partial, impostor);
   const error = await failureOf(
     download({ url: server.url('/file.bin'), destination, adapters: [server.adapter], retries: 0 }),
   );
@@ -50,12 +54,7 @@ it('with continue, never moves a swapped-in file back under the destination eith
   // The user's finished copy, continued: nothing is fetched, and it would go back under its name.
   await writeFile(destination, content);
   const impostor = new Uint8Array(content.length).fill(0x42);
-  const close = PartialFile.prototype.close;
-  vi.spyOn(PartialFile.prototype, 'close').mockImplementation(async function (this: PartialFile) {
-    await close.call(this);
-    await writeFile(`${partial}.impostor`, impostor);
-    await rename(`${partial}.impostor`, partial);
-  });
+  swapInAfterClose(partial, impostor);
   const error = await failureOf(
     download({
       url: server.url('/file.bin'),

@@ -28,6 +28,20 @@ afterEach(async () => {
   await rm(directory, { recursive: true, force: true });
 });
 
+/** A session on a fresh destination `name` in the test directory, for a remote of `total` bytes. */
+function openSession(name: string, total: number) {
+  const paths = destinationPaths(join(directory, name));
+  const session = new DownloadSession({
+    paths,
+    url: `http://127.0.0.1/${name}`,
+    emit: () => undefined,
+    hasher: undefined,
+    progressIntervalMs: 0,
+  });
+  session.adopt(total, { value: '"v1"', isStrong: true });
+  return { session, paths };
+}
+
 describe('the partial file descriptor', () => {
   it('is opened once and closed after several connections, on success and on abort', async () => {
     if (!existsSync('/proc/self/fd')) {
@@ -65,18 +79,7 @@ describe('the partial file descriptor', () => {
 
 describe('a flush that fails', () => {
   /** A session on a fresh destination; the device's flushes are real until a test fails one. */
-  function open() {
-    const paths = destinationPaths(join(directory, 'file.bin'));
-    const session = new DownloadSession({
-      paths,
-      url: 'http://127.0.0.1/file.bin',
-      emit: () => undefined,
-      hasher: undefined,
-      progressIntervalMs: 0,
-    });
-    session.adopt(4000, { value: '"v1"', isStrong: true });
-    return { session, paths };
-  }
+  const open = () => openSession('file.bin', 4000);
 
   // Linux reports a write-back error to one fsync and then forgets it: the device's next flush
   // succeeds. Only the first flush after the write fails here, as it would on a real disk.
@@ -127,15 +130,7 @@ describe('a flush that fails', () => {
 
 describe('the journal and several connections', () => {
   it('says segmented before any connection writes apart from its ranges', async () => {
-    const paths = destinationPaths(join(directory, 'file.bin'));
-    const session = new DownloadSession({
-      paths,
-      url: 'http://127.0.0.1/file.bin',
-      emit: () => undefined,
-      hasher: undefined,
-      progressIntervalMs: 0,
-    });
-    session.adopt(4000, { value: '"v1"', isStrong: true });
+    const { session, paths } = openSession('file.bin', 4000);
     await session.writeAt(0, new Uint8Array(1000).fill(1));
     // A journal without the mark lets the next run take everything up to the file's length for
     // data (holes included): no byte may land past its ranges while the journal on disk lacks it.
@@ -173,15 +168,7 @@ describe('the journal and several connections', () => {
 
 describe('sealing the finished partial', () => {
   it('flushes a truncation of voided bytes past the total with the last flush', async () => {
-    const paths = destinationPaths(join(directory, 'sealed.bin'));
-    const session = new DownloadSession({
-      paths,
-      url: 'http://127.0.0.1/sealed.bin',
-      emit: () => undefined,
-      hasher: undefined,
-      progressIntervalMs: 0,
-    });
-    session.adopt(600, { value: '"v1"', isStrong: true });
+    const { session } = openSession('sealed.bin', 600);
     await session.writeAt(0, new Uint8Array(1000).fill(1));
     await session.checkpoint(true);
     const flushes = vi.spyOn(PartialFile.prototype, 'sync');

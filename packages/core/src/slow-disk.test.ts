@@ -19,6 +19,22 @@ afterEach(async () => {
 /** The idle timeout of these downloads: a server silent this long has stalled. */
 const idleTimeoutMs = 200;
 
+/** The partial's second write hangs until the returned function is called: a disk that stalls. */
+function hangSecondWrite(): () => void {
+  const release: Array<() => void> = [];
+  const diskFree = new Promise<void>((resolve) => release.push(resolve));
+  const writev = PartialFile.prototype.writev;
+  let writes = 0;
+  vi.spyOn(PartialFile.prototype, 'writev').mockImplementation(async function (this: PartialFile, ...args) {
+    writes += 1;
+    if (writes === 2) await diskFree;
+    return writev.apply(this, args);
+  });
+  return () => {
+    for (const resolve of release) resolve();
+  };
+}
+
 describe('a disk slower than the idle timeout (the server is not silent, reget is not reading)', () => {
   it('is waited for and reported as a disk stall, never timed out and retried as the server', async () => {
     const content = makeContent(3 * 2 ** 20, 17);
@@ -26,15 +42,7 @@ describe('a disk slower than the idle timeout (the server is not silent, reget i
     await server.putFile('/file.bin', content);
     // One write hangs until the download has reported the disk three times (three idle timeouts,
     // so a watchdog counting the wait as the server's silence has long fired by then).
-    const release: Array<() => void> = [];
-    const diskFree = new Promise<void>((resolve) => release.push(resolve));
-    const writev = PartialFile.prototype.writev;
-    let writes = 0;
-    vi.spyOn(PartialFile.prototype, 'writev').mockImplementation(async function (this: PartialFile, ...args) {
-      writes += 1;
-      if (writes === 2) await diskFree;
-      return writev.apply(this, args);
-    });
+    const freeTheDisk = hangSecondWrite();
     const events: DownloadEvent[] = [];
     const destination = join(directory, 'file.bin');
     const writeStalls = () =>
@@ -49,7 +57,7 @@ describe('a disk slower than the idle timeout (the server is not silent, reget i
       durable: false,
       onEvent: (event) => {
         events.push(event);
-        if (writeStalls().length === 3) for (const resolve of release) resolve();
+        if (writeStalls().length === 3) freeTheDisk();
       },
     });
     expect(Buffer.compare(await readFile(destination), content)).toBe(0);
@@ -64,15 +72,7 @@ describe('a disk slower than the idle timeout (the server is not silent, reget i
     const content = makeContent(3 * 2 ** 20, 19);
     const server = createMemoryServer({ chunkBytes: 64 * 1024 });
     await server.putFile('/file.bin', content);
-    const release: Array<() => void> = [];
-    const diskFree = new Promise<void>((resolve) => release.push(resolve));
-    const writev = PartialFile.prototype.writev;
-    let writes = 0;
-    vi.spyOn(PartialFile.prototype, 'writev').mockImplementation(async function (this: PartialFile, ...args) {
-      writes += 1;
-      if (writes === 2) await diskFree;
-      return writev.apply(this, args);
-    });
+    const freeTheDisk = hangSecondWrite();
     const events: DownloadEvent[] = [];
     const destination = join(directory, 'trickle.bin');
     // Held for 12 stall reports of 200 ms: over two whole seconds of the guard's one-second window.
@@ -87,7 +87,7 @@ describe('a disk slower than the idle timeout (the server is not silent, reget i
       onEvent: (event) => {
         events.push(event);
         const stalls = events.filter((seen) => seen.type === 'disk-stall');
-        if (stalls.length === 12) for (const resolve of release) resolve();
+        if (stalls.length === 12) freeTheDisk();
       },
     });
     expect(Buffer.compare(await readFile(destination), content)).toBe(0);
