@@ -11,6 +11,10 @@ export default defineConfig({
         find: /^@reget\/testkit\/conformance$/,
         replacement: source('./packages/testkit/src/conformance/index.ts'),
       },
+      {
+        find: /^@reget\/testkit\/property$/,
+        replacement: source('./packages/testkit/src/property/index.ts'),
+      },
       { find: /^@reget\/(core|testkit|http|ftp|sftp)$/, replacement: source('./packages/$1/src/index.ts') },
     ],
   },
