@@ -45,6 +45,21 @@ describe('parseUrl', () => {
   });
 });
 
+describe('parseUrl messages', () => {
+  it('stay on one line when the input holds a line break (found by a property test: "\\r")', () => {
+    for (const input of ['\r', 'not a url\nsecond line', 'http://exa mple.com/\u001b[2J']) {
+      try {
+        parseUrl(input);
+        expect.unreachable();
+      } catch (error) {
+        expect((error as RegetError).code).toBe(ErrorCode.BAD_INPUT);
+        expect((error as RegetError).message).not.toMatch(/[\r\n]/);
+        expect((error as RegetError).message).not.toContain('\u001b');
+      }
+    }
+  });
+});
+
 describe('redactUrl', () => {
   it('drops user name and password', () => {
     const redacted = redactUrl('https://alice:s3cret@example.com:8443/dir/file.bin?x=1');

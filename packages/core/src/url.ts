@@ -8,7 +8,9 @@ export function parseUrl(input: string | URL): URL {
   try {
     return new URL(input);
   } catch (cause) {
-    throw new RegetError(ErrorCode.BAD_INPUT, `Not a valid URL: ${redactText(input)}.`, { cause });
+    throw new RegetError(ErrorCode.BAD_INPUT, `Not a valid URL: ${printable(redactText(input))}.`, {
+      cause,
+    });
   }
 }
 
@@ -38,6 +40,14 @@ export function redactUrl(url: string | URL): string {
 function redactText(text: string): string {
   // Up to the last @ of the token: a password may itself hold '/' or '@'.
   return text.replace(/\/\/\S*@/g, '//');
+}
+
+// biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point.
+const controlCharacters = /[\u0000-\u001f\u007f-\u009f]/g;
+
+/** Text a user typed, made fit for a one-line message: control characters become `\xNN`. */
+function printable(text: string): string {
+  return text.replace(controlCharacters, (char) => `\\x${char.charCodeAt(0).toString(16).padStart(2, '0')}`);
 }
 
 /** The adapter that handles `url`'s scheme, or BAD_INPUT naming the schemes that are supported. */
