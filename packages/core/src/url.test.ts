@@ -178,4 +178,25 @@ describe('unparseable URLs with credentials', () => {
       expect(message).not.toBe('');
     }
   });
+
+  it('never echo a password holding a space, or typed without the slashes', () => {
+    // The first is the counterexample a property test shrank to: `#`, NULs and a space.
+    const inputs: [string, RegExp][] = [
+      ['http://:#\u0000\u0000 \u0000\u0000\u0000@example.com/file.bin', /#|\\x00/],
+      ['http://alice:pass word@exa mple.com/f', /pass|word/],
+      ['http:alice:s3cret word@exa mple.com/f', /s3cret|word/],
+      ['ftp:\\\\alice:s3cret@exa mple.com/f', /s3cret/],
+    ];
+    for (const [input, secret] of inputs) {
+      let message = '';
+      try {
+        parseUrl(input);
+      } catch (error) {
+        message = (error as Error).message;
+      }
+      expect(message).not.toBe('');
+      expect(message, input).not.toMatch(secret);
+      expect(redactUrl(input), input).not.toMatch(secret);
+    }
+  });
 });

@@ -38,8 +38,12 @@ export function redactUrl(url: string | URL): string {
 
 /** Removes `user:password@` from text that failed to parse as a URL. */
 function redactText(text: string): string {
-  // Up to the last @ of the token: a password may itself hold '/' or '@'.
-  return text.replace(/\/\/\S*@/g, '//');
+  // Everything after the scheme up to the last @: a password may itself hold '/', '@', '#' or a
+  // space, and WHATWG URL reads `http:user:pw@host` (no slashes) as credentials too.
+  return text.replace(
+    /^(\s*[a-z][a-z0-9+.-]*:)?([/\\]*).*@/is,
+    (_match, scheme: string | undefined, slashes: string) => `${scheme ?? ''}${slashes}`,
+  );
 }
 
 // biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point.
