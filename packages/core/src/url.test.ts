@@ -87,6 +87,12 @@ describe('redactUrl', () => {
     expect(redactUrl('sftp://bob:pw@ bad host/x')).not.toContain('pw');
   });
 
+  it('redacts a password typed without the slashes a non-special scheme needs (found by a property test)', () => {
+    // WHATWG URL reads these as a path, not as credentials; the shrunk counterexample comes first.
+    expect(redactUrl('ftps:: \u0000  \u0000\u0000@example.com/file.bin')).toBe('ftps:example.com/file.bin');
+    expect(redactUrl('sftp:alice:s3cret@host/file')).not.toContain('s3cret');
+  });
+
   it('is stable: redacting twice gives the same text (the journal compares it)', () => {
     const once = redactUrl('https://u:p@h/f?Signature=1&b=a%20b');
     expect(redactUrl(once)).toBe(once);

@@ -22,6 +22,9 @@ export function redactUrl(url: string | URL): string {
   } catch {
     return redactText(url.toString());
   }
+  // Without `//`, WHATWG URL reads a non-special scheme's `user:password@host` as a path, not as
+  // credentials: `sftp:alice:secret@host/f` holds a password all the same.
+  if (parsed.host === '') return redactText(parsed.href);
   parsed.username = '';
   parsed.password = '';
   for (const key of [...parsed.searchParams.keys()]) {
@@ -36,7 +39,7 @@ export function redactUrl(url: string | URL): string {
   return parsed.toString();
 }
 
-/** Removes `user:password@` from text that failed to parse as a URL. */
+/** Removes `user:password@` from text that failed to parse as a URL, or a URL without a host. */
 function redactText(text: string): string {
   // Everything after the scheme up to the last @: a password may itself hold '/', '@', '#' or a
   // space, and WHATWG URL reads `http:user:pw@host` (no slashes) as credentials too.
