@@ -155,6 +155,11 @@ describe('safeFileName (FAULTS SEC-01)', () => {
   it('caps the length at 255', () => {
     expect(safeFileName('a'.repeat(400))?.length).toBe(255);
   });
+
+  it('leaves no spaces at the end of a name it cut (found by a property test)', () => {
+    expect(safeFileName(`¡${' '.repeat(999)}.`)).toBe('¡');
+    expect(safeFileName(`${'a'.repeat(250)}${' '.repeat(10)}b`)).toBe('a'.repeat(250));
+  });
 });
 
 describe('fileNameFromUrl', () => {

@@ -88,7 +88,8 @@ export function safeFileName(name: string): string | undefined {
   if (cleaned === '' || cleaned === '.' || cleaned === '..') return undefined;
   if (/[:*?"<>|]/.test(cleaned) || reservedNames.test(cleaned)) return undefined;
   if (cleaned.startsWith('.')) return undefined;
-  return cleaned.length > 255 ? cleaned.slice(0, 255) : cleaned;
+  // Trimmed again after the cut, which may land inside a run of spaces.
+  return cleaned.length > 255 ? cleaned.slice(0, 255).trimEnd() : cleaned;
 }
 
 /** The safe file name of a URL's last path segment, or undefined (e.g. `https://host/`). */
