@@ -63,8 +63,9 @@ export function parseInputLine(line: InputLine): URL {
  */
 export function parseUserUrl(input: string): URL {
   if (lacksScheme(input)) {
-    // `alice:secret@host/x` would parse as scheme "alice:" and be echoed whole: drop what precedes @.
-    const shown = input.trim().replace(/^[^\s/@]*@/, '');
+    // `alice:secret@host/x` would parse as scheme "alice:" and be echoed whole: drop what precedes
+    // the last @, since a password may itself hold one (`alice:p@ss@host/x`).
+    const shown = input.trim().replace(/^.*@/s, '');
     throw new RegetError(
       ErrorCode.BAD_INPUT,
       `${escapeControl(shown)} has no scheme; add http:// (or ftp://, sftp://) in front of it.`,

@@ -26,4 +26,10 @@ describe('URLs a user typed', () => {
       (error) => isRegetError(error, ErrorCode.BAD_INPUT) && !/[\r\n]/.test((error as Error).message),
     );
   });
+
+  it('never show a password that holds an @, typed without a scheme (found by a property test)', () => {
+    const shrunk = messageOf(() => parseUserUrl('https::@  \u0000\u0000\u0000\u0000@example.com/file.bin'));
+    expect(shrunk).not.toMatch(/ {2}|\\x00/);
+    expect(messageOf(() => parseUserUrl('alice:p@ss word@example.com/x'))).not.toMatch(/p@ss|ss word/);
+  });
 });
