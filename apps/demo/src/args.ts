@@ -1,5 +1,6 @@
 import { ErrorCode, RegetError, redactUrl } from '@reget/core';
 import { type Command, InvalidArgumentError, Option } from 'commander';
+import { escapeControl } from './messages.js';
 import {
   collectHeader,
   parseChecksumOption,
@@ -130,7 +131,7 @@ export function parseConnections(text: string): number {
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(text.trim()) || text.startsWith('-')) {
     throw new RegetError(
       ErrorCode.BAD_INPUT,
-      `-c is --connections here and takes a number, not "${redactUrl(text.trim())}"; reget resumes by itself when run again (--continue resumes a file at its final name).`,
+      `-c is --connections here and takes a number, not "${escapeControl(redactUrl(text.trim()))}"; reget resumes by itself when run again (--continue resumes a file at its final name).`,
     );
   }
   return parseInteger(text, 1, 65_535);

@@ -19,4 +19,10 @@ describe('-c given a URL, as wget and aria2 users type it', () => {
       '\u0000',
     );
   });
+
+  it('says so on one line (found by a property test: "\\nttps://host/file")', () => {
+    for (const text of ['\nttps://host/file', 'https://ho st/\n', '-\n5', 'ftp://h/a\u0085\u0000']) {
+      expect(messageOf(text), text).not.toMatch(/[\r\n\u0085]/);
+    }
+  });
 });
