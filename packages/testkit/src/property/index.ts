@@ -3,6 +3,7 @@ export { propertyParameters, propertySeed } from './parameters.js';
 export { anyText, awkwardCharacter, nearValid, untrustedText } from './text.js';
 export {
   componentText,
+  passwordFragments,
   pathSegments,
   secretFragments,
   type UrlParts,

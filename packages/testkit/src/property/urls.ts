@@ -143,3 +143,20 @@ export function secretFragments(secret: string, rest: string): string[] {
   }
   return [...fragments];
 }
+
+/**
+ * The fragments of a password typed into `text` that must not be shown ({@link secretFragments}).
+ * In text that parses as a URL with a host, the password is what the URL parser reads as one: a
+ * raw `?`, `#` or `/` ends it, and what follows is a query, a fragment or a path, which is shown.
+ * In anything else, it is the whole `password` the user typed; `rest` is `text` without it.
+ */
+export function passwordFragments(text: string, password: string, rest: string): string[] {
+  const parsed = URL.canParse(text) ? new URL(text) : undefined;
+  if (parsed === undefined || parsed.host === '') return secretFragments(password, rest);
+  if (parsed.password === '') return [];
+  const withoutPassword = new URL(parsed.href);
+  withoutPassword.password = '';
+  const shown = withoutPassword.href;
+  // A raw `%` stays as it is in a URL's password, which then does not decode.
+  return [...secretFragments(safeDecode(parsed.password), shown), ...secretFragments(parsed.password, shown)];
+}
