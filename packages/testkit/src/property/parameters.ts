@@ -8,15 +8,16 @@ import { expect } from 'vitest';
 /** The seed every property starts from (`REGET_PROPERTY_SEED`); change it to explore new inputs. */
 export const propertySeed = Number(process.env.REGET_PROPERTY_SEED ?? 20261205);
 
-// About 40 property files' worth of runs fit in a few seconds on two cores; raise it to explore.
-const propertyRuns = Number(process.env.REGET_PROPERTY_RUNS ?? 200);
+// fast-check's own default. Every property file together then spends about 6 s generating and
+// checking on a busy two-core machine (and as much again loading its modules); raise it to explore.
+const propertyRuns = Number(process.env.REGET_PROPERTY_RUNS ?? 100);
 
 // A hard cap per property so a slow machine shortens the search instead of timing the suite out.
 // A longer exploration (REGET_PROPERTY_RUNS) lifts it up to vitest's own 30-second test timeout.
 const timeLimitMs = process.env.REGET_PROPERTY_RUNS === undefined ? 2_000 : 25_000;
 
 /**
- * fast-check parameters for `fc.assert`: the shared seed, `REGET_PROPERTY_RUNS` runs (200 by
+ * fast-check parameters for `fc.assert`: the shared seed, `REGET_PROPERTY_RUNS` runs (100 by
  * default), a time cap, and a report that says how to replay a failure. `REGET_PROPERTY_PATH`
  * replays one shrunk counterexample; use it with `-t` so that only the failing property runs.
  */
