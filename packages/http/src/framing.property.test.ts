@@ -65,8 +65,9 @@ describe('parseContentRange properties (RFC 9110 §14.4)', () => {
     const impossible = fc.oneof(
       // Reversed: `bytes b-a/c` with a < b.
       ordered.filter(([a, b]) => a < b).map(([a, b, c]) => ({ first: b, last: a, total: c })),
-      // At or past the total: `bytes a-c/b` with b ≤ c.
+      // At or past the total: `bytes a-c/b` with b ≤ c, and the edge `bytes a-b/b` itself.
       ordered.map(([a, b, c]) => ({ first: a, last: c, total: b })),
+      validRange.map(({ first, total }) => ({ first, last: total, total })),
     );
     fc.assert(
       fc.property(impossible, ({ first, last, total }) => {
