@@ -16,6 +16,10 @@ describe('parseConnections properties (-c, --connections)', () => {
     const written = fc.oneof(
       fc.integer({ min: 0, max: 70_000 }).map(String),
       fc.constant('https://host/file'),
+      // What takes the URL branch and may not parse: a dash first, or a scheme before anything.
+      fc
+        .tuple(fc.constantFrom('-', 'https://', 'ftp://a b/'), anyText)
+        .map(([start, rest]) => `${start}${rest}`),
     );
     fc.assert(
       fc.property(fc.oneof(anyText, nearValid(written)), (text) => {

@@ -147,6 +147,17 @@ describe('safeFileName properties (FAULTS SEC-01)', () => {
         maxLength: 6,
       })
       .map((parts) => parts.join('')),
+    // Longer than the 255 a name is cut to, with a run of spaces or dots where the cut may fall.
+    fc
+      .tuple(
+        componentText({ minLength: 1 }),
+        fc.integer({ min: 200, max: 300 }),
+        fc.constantFrom(' ', '.', ' .'),
+        fc.integer({ min: 1, max: 200 }),
+      )
+      .map(
+        ([start, at, run, length]) => `${start}${'x'.repeat(at)}`.slice(0, at) + run.repeat(length) + start,
+      ),
   );
 
   it('returns undefined or one base name that cannot leave the directory or hide', () => {

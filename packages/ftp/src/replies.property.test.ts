@@ -117,6 +117,24 @@ describe('parseMdtmReply and mdtmTime properties (RFC 3659 §3)', () => {
     );
   });
 
+  it('give no timestamp for fewer or more than 14 digits, or more than 9 decimals', () => {
+    const wrongLength = fc.oneof(
+      fc
+        .tuple(
+          fc.integer({ min: 1, max: 30 }).filter((length) => length !== 14),
+          fc.nat(9),
+        )
+        .map(([length, digit]) => String(digit).repeat(length)),
+      fc.nat(9).map((digit) => `${String(digit).repeat(14)}.${String(digit).repeat(10)}`),
+    );
+    fc.assert(
+      fc.property(wrongLength, (timestamp) => {
+        expect(parseMdtmReply(`213 ${timestamp}`)).toBeUndefined();
+      }),
+      propertyParameters(),
+    );
+  });
+
   it('give no time for a month, day, hour, minute or second outside the calendar', () => {
     const impossible = fc
       .tuple(instant, fc.constantFrom('month', 'day', 'hour', 'minute', 'second'), fc.nat(30))
