@@ -32,6 +32,17 @@ describe('parseConnections properties (-c, --connections)', () => {
     );
   });
 
+  it('reads back 1 to 65535, and refuses 0 and anything above 65535', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 200_000 }), (count) => {
+        const outcome = outcomeOf(() => parseConnections(String(count)));
+        if (count >= 1 && count <= 65_535) expect(outcome).toEqual({ value: count });
+        else expect('error' in outcome && outcome.error.code).toBe(ErrorCode.BAD_INPUT);
+      }),
+      propertyParameters({ examples: [[0], [65_535], [65_536]] }),
+    );
+  });
+
   it('never shows the password of a URL given to -c by a wget or aria2 habit', () => {
     const url = fc
       .tuple(
