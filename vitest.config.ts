@@ -12,6 +12,10 @@ export default defineConfig({
         replacement: source('./packages/testkit/src/conformance/index.ts'),
       },
       {
+        find: /^@reget\/testkit\/property$/,
+        replacement: source('./packages/testkit/src/property/index.ts'),
+      },
+      {
         find: /^@reget\/(core|testkit|http|ftp|sftp|metalink)$/,
         replacement: source('./packages/$1/src/index.ts'),
       },

@@ -1,5 +1,6 @@
-import { ErrorCode, RegetError } from '@reget/core';
+import { ErrorCode, RegetError, redactUrl } from '@reget/core';
 import { type Command, InvalidArgumentError, Option } from 'commander';
+import { escapeControl } from './messages.js';
 import {
   collectHeader,
   parseChecksumOption,
@@ -59,7 +60,7 @@ export function addDownloadOptions(command: Command): Command {
     .option(
       '-c, --connections <n>',
       'parallel connections per file, on servers that serve ranges (default: 1)',
-      valueParser(connections),
+      valueParser(parseConnections),
     )
     .option(
       '--max-per-host <n>',
@@ -132,12 +133,13 @@ function jobs(text: string): number {
   return parseInteger(text, 1, 64);
 }
 
-function connections(text: string): number {
+/** Parses `-c, --connections`; exported for tests. */
+export function parseConnections(text: string): number {
   // wget and aria2 users type `-c` to resume: a URL after it gets a pointer, not just "not a number".
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(text.trim()) || text.startsWith('-')) {
     throw new RegetError(
       ErrorCode.BAD_INPUT,
-      `-c is --connections here and takes a number, not "${text}"; reget resumes by itself when run again (--continue resumes a file at its final name).`,
+      `-c is --connections here and takes a number, not "${escapeControl(redactUrl(text.trim()))}"; reget resumes by itself when run again (--continue resumes a file at its final name).`,
     );
   }
   return parseInteger(text, 1, 65_535);

@@ -1,6 +1,7 @@
 import { ErrorCode, RegetError } from '@reget/core';
 import type { Command } from 'commander';
 import { valueParser } from './args.js';
+import { escapeControl } from './messages.js';
 import { parseRate } from './option-values.js';
 
 /** Options of `reget demo`, as commander hands them over. */
@@ -56,7 +57,7 @@ export function parseSize(text: string): number {
   if (!Number.isSafeInteger(bytes) || bytes < minimumSize || bytes > maximumSize) {
     throw new RegetError(
       ErrorCode.BAD_INPUT,
-      `"${text}" is not a demo size: use 256K to 128M (bytes, with an optional K, M or G suffix).`,
+      `"${escapeControl(text)}" is not a demo size: use 256K to 128M (bytes, with an optional K, M or G suffix).`,
     );
   }
   return bytes;

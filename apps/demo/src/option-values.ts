@@ -1,4 +1,5 @@
 import { ErrorCode, parseChecksum, RegetError } from '@reget/core';
+import { escapeControl } from './messages.js';
 
 /**
  * Parsers that turn one option's text into a typed value, or throw BAD_INPUT with one sentence.
@@ -92,5 +93,6 @@ export function parseHostKey(text: string): string {
 }
 
 function badInput(message: string): RegetError {
-  return new RegetError(ErrorCode.BAD_INPUT, message);
+  // The messages quote what was typed: a line break in it must not break the one line.
+  return new RegetError(ErrorCode.BAD_INPUT, escapeControl(message));
 }

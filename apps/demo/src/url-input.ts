@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { text } from 'node:stream/consumers';
 import { ErrorCode, RegetError, redactUrl } from '@reget/core';
 import { assertSupportedScheme } from './adapters.js';
+import { escapeControl } from './messages.js';
 
 /**
  * The URLs a run downloads: from the command line and from `-i file` (one per line; blank lines and
@@ -28,7 +29,13 @@ export async function readInputFile(path: string, stdin: NodeJS.ReadableStream):
     content = path === '-' ? await text(stdin) : await readFile(path, 'utf8');
   } catch (cause) {
     const reason = readFailures[(cause as NodeJS.ErrnoException).code ?? ''] ?? 'it cannot be read';
-    throw new RegetError(ErrorCode.BAD_INPUT, `Cannot read the input file ${path}: ${reason}.`, { cause });
+    throw new RegetError(
+      ErrorCode.BAD_INPUT,
+      `Cannot read the input file ${escapeControl(path)}: ${reason}.`,
+      {
+        cause,
+      },
+    );
   }
   return content.split(/\r?\n/).flatMap((line, index) => {
     const trimmed = line.trim();
@@ -44,7 +51,7 @@ export function parseInputLine(line: InputLine): URL {
     return parseUserUrl(line.text);
   } catch (error) {
     if (!(error instanceof RegetError)) throw error;
-    throw new RegetError(error.code, `${line.where}: ${error.message}`, {
+    throw new RegetError(error.code, `${escapeControl(line.where)}: ${error.message}`, {
       cause: error.cause,
       retryable: error.retryable,
       details: error.details,
@@ -58,18 +65,21 @@ export function parseInputLine(line: InputLine): URL {
  */
 export function parseUserUrl(input: string): URL {
   if (lacksScheme(input)) {
-    // `alice:secret@host/x` would parse as scheme "alice:" and be echoed whole: drop what precedes @.
-    const shown = input.trim().replace(/^[^\s/@]*@/, '');
+    // `alice:secret@host/x` would parse as scheme "alice:" and be echoed whole: drop what precedes
+    // the last @, since a password may itself hold one (`alice:p@ss@host/x`).
+    const shown = input.trim().replace(/^.*@/s, '');
     throw new RegetError(
       ErrorCode.BAD_INPUT,
-      `${shown} has no scheme; add http:// (or ftp://, sftp://) in front of it.`,
+      `${escapeControl(shown)} has no scheme; add http:// (or ftp://, sftp://) in front of it.`,
     );
   }
   let url: URL;
   try {
     url = new URL(input);
   } catch (cause) {
-    throw new RegetError(ErrorCode.BAD_INPUT, `Not a valid URL: ${redactUrl(input)}.`, { cause });
+    throw new RegetError(ErrorCode.BAD_INPUT, `Not a valid URL: ${escapeControl(redactUrl(input))}.`, {
+      cause,
+    });
   }
   assertSupportedScheme(url, redactUrl(url));
   if (url.hostname === '') {

@@ -1,5 +1,6 @@
 import { isRegetError } from '@reget/core';
 import { describe, expect, it } from 'vitest';
+import { parseSize } from '../src/demo-options.js';
 import {
   collectHeader,
   parseChecksumOption,
@@ -43,6 +44,16 @@ describe('parseRate (--limit-rate)', () => {
         ),
         text,
       ).toBe(true);
+    }
+  });
+});
+
+describe('option values with control characters', () => {
+  it('are refused on one line (found by a property test: "\\r")', () => {
+    for (const parse of [parseRate, (text: string) => parseInteger(text, 0, 0), parseSeconds, parseSize]) {
+      const error = badInputOf(() => parse('\r'));
+      expect(isRegetError(error, 'BAD_INPUT')).toBe(true);
+      expect((error as Error).message).not.toMatch(/[\r\n]/);
     }
   });
 });

@@ -45,6 +45,21 @@ describe('parseUrl', () => {
   });
 });
 
+describe('parseUrl messages', () => {
+  it('stay on one line when the input holds a line break (found by a property test: "\\r")', () => {
+    for (const input of ['\r', 'not a url\nsecond line', 'http://exa mple.com/\u001b[2J']) {
+      try {
+        parseUrl(input);
+        expect.unreachable();
+      } catch (error) {
+        expect((error as RegetError).code).toBe(ErrorCode.BAD_INPUT);
+        expect((error as RegetError).message).not.toMatch(/[\r\n]/);
+        expect((error as RegetError).message).not.toContain('\u001b');
+      }
+    }
+  });
+});
+
 describe('redactUrl', () => {
   it('drops user name and password', () => {
     const redacted = redactUrl('https://alice:s3cret@example.com:8443/dir/file.bin?x=1');
@@ -70,6 +85,12 @@ describe('redactUrl', () => {
 
   it('redacts credentials in text that is not a URL', () => {
     expect(redactUrl('sftp://bob:pw@ bad host/x')).not.toContain('pw');
+  });
+
+  it('redacts a password typed without the slashes a non-special scheme needs (found by a property test)', () => {
+    // WHATWG URL reads these as a path, not as credentials; the shrunk counterexample comes first.
+    expect(redactUrl('ftps:: \u0000  \u0000\u0000@example.com/file.bin')).toBe('ftps:example.com/file.bin');
+    expect(redactUrl('sftp:alice:s3cret@host/file')).not.toContain('s3cret');
   });
 
   it('is stable: redacting twice gives the same text (the journal compares it)', () => {
@@ -134,6 +155,11 @@ describe('safeFileName (FAULTS SEC-01)', () => {
   it('caps the length at 255', () => {
     expect(safeFileName('a'.repeat(400))?.length).toBe(255);
   });
+
+  it('leaves no spaces at the end of a name it cut (found by a property test)', () => {
+    expect(safeFileName(`¡${' '.repeat(999)}.`)).toBe('¡');
+    expect(safeFileName(`${'a'.repeat(250)}${' '.repeat(10)}b`)).toBe('a'.repeat(250));
+  });
 });
 
 describe('fileNameFromUrl', () => {
@@ -161,6 +187,27 @@ describe('unparseable URLs with credentials', () => {
       }
       expect(message).not.toMatch(/cret|p@ss|ss@|b\/c/);
       expect(message).not.toBe('');
+    }
+  });
+
+  it('never echo a password holding a space, or typed without the slashes', () => {
+    // The first is the counterexample a property test shrank to: `#`, NULs and a space.
+    const inputs: [string, RegExp][] = [
+      ['http://:#\u0000\u0000 \u0000\u0000\u0000@example.com/file.bin', /#|\\x00/],
+      ['http://alice:pass word@exa mple.com/f', /pass|word/],
+      ['http:alice:s3cret word@exa mple.com/f', /s3cret|word/],
+      ['ftp:\\\\alice:s3cret@exa mple.com/f', /s3cret/],
+    ];
+    for (const [input, secret] of inputs) {
+      let message = '';
+      try {
+        parseUrl(input);
+      } catch (error) {
+        message = (error as Error).message;
+      }
+      expect(message).not.toBe('');
+      expect(message, input).not.toMatch(secret);
+      expect(redactUrl(input), input).not.toMatch(secret);
     }
   });
 });

@@ -8,7 +8,9 @@ export function parseUrl(input: string | URL): URL {
   try {
     return new URL(input);
   } catch (cause) {
-    throw new RegetError(ErrorCode.BAD_INPUT, `Not a valid URL: ${redactText(input)}.`, { cause });
+    throw new RegetError(ErrorCode.BAD_INPUT, `Not a valid URL: ${printable(redactText(input))}.`, {
+      cause,
+    });
   }
 }
 
@@ -20,6 +22,9 @@ export function redactUrl(url: string | URL): string {
   } catch {
     return redactText(url.toString());
   }
+  // Without `//`, WHATWG URL reads a non-special scheme's `user:password@host` as a path, not as
+  // credentials: `sftp:alice:secret@host/f` holds a password all the same.
+  if (parsed.host === '') return redactText(parsed.href);
   parsed.username = '';
   parsed.password = '';
   for (const key of [...parsed.searchParams.keys()]) {
@@ -34,10 +39,22 @@ export function redactUrl(url: string | URL): string {
   return parsed.toString();
 }
 
-/** Removes `user:password@` from text that failed to parse as a URL. */
+/** Removes `user:password@` from text that failed to parse as a URL, or a URL without a host. */
 function redactText(text: string): string {
-  // Up to the last @ of the token: a password may itself hold '/' or '@'.
-  return text.replace(/\/\/\S*@/g, '//');
+  // Everything after the scheme up to the last @: a password may itself hold '/', '@', '#' or a
+  // space, and WHATWG URL reads `http:user:pw@host` (no slashes) as credentials too.
+  return text.replace(
+    /^(\s*[a-z][a-z0-9+.-]*:)?([/\\]*).*@/is,
+    (_match, scheme: string | undefined, slashes: string) => `${scheme ?? ''}${slashes}`,
+  );
+}
+
+// biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point.
+const controlCharacters = /[\u0000-\u001f\u007f-\u009f]/g;
+
+/** Text a user typed, made fit for a one-line message: control characters become `\xNN`. */
+function printable(text: string): string {
+  return text.replace(controlCharacters, (char) => `\\x${char.charCodeAt(0).toString(16).padStart(2, '0')}`);
 }
 
 /** The adapter that handles `url`'s scheme, or BAD_INPUT naming the schemes that are supported. */
@@ -71,7 +88,8 @@ export function safeFileName(name: string): string | undefined {
   if (cleaned === '' || cleaned === '.' || cleaned === '..') return undefined;
   if (/[:*?"<>|]/.test(cleaned) || reservedNames.test(cleaned)) return undefined;
   if (cleaned.startsWith('.')) return undefined;
-  return cleaned.length > 255 ? cleaned.slice(0, 255) : cleaned;
+  // Trimmed again after the cut, which may land inside a run of spaces.
+  return cleaned.length > 255 ? cleaned.slice(0, 255).trimEnd() : cleaned;
 }
 
 /** The safe file name of a URL's last path segment, or undefined (e.g. `https://host/`). */

@@ -37,12 +37,21 @@ export function passiveStrategy(): TransferStrategy {
   };
 }
 
-function parseEpsvPort(message: string): number | undefined {
+/**
+ * The port of an EPSV reply (RFC 2428 §3: `229 Entering Extended Passive Mode (|||port|)`, any
+ * printable delimiter), or undefined when there is none from 1 to 65535. Exported for tests.
+ */
+export function parseEpsvPort(message: string): number | undefined {
   const match = /\(([!-~])\1\1([0-9]{1,5})\1\)/.exec(message);
   return validPort(match?.[2]);
 }
 
-function parsePasvPort(message: string): number | undefined {
+/**
+ * The port of a PASV reply (RFC 959 §4.1.2: `227 … (h1,h2,h3,h4,p1,p2)`, port p1 × 256 + p2); the
+ * address is ignored (see {@link passiveStrategy}). Undefined when a number is above 255 or the
+ * port is 0. Exported for tests.
+ */
+export function parsePasvPort(message: string): number | undefined {
   const match = /([0-9]{1,3}),([0-9]{1,3}),([0-9]{1,3}),([0-9]{1,3}),([0-9]{1,3}),([0-9]{1,3})/.exec(message);
   if (match?.[5] === undefined || match[6] === undefined) return undefined;
   const high = Number(match[5]);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { mdtmValidator, parseMdtmReply, parseSizeReply } from './replies.js';
+import { mdtmTime, mdtmValidator, parseMdtmReply, parseSizeReply } from './replies.js';
 
 describe('parseSizeReply (FAULTS FTP-03, SEC-08)', () => {
   it('reads a plain 213 reply', () => {
@@ -39,6 +39,12 @@ describe('parseMdtmReply (RFC 3659 §3)', () => {
     ]) {
       expect(parseMdtmReply(reply), reply).toBeUndefined();
     }
+  });
+
+  it('reads a year below 100 as written, not as 19xx (found by a property test)', () => {
+    expect(mdtmTime('00991231235959')?.toISOString()).toBe('0099-12-31T23:59:59.000Z');
+    expect(mdtmTime('00040229120000.5')?.toISOString()).toBe('0004-02-29T12:00:00.500Z');
+    expect(mdtmTime('00010229120000')).toBeUndefined();
   });
 
   it('turns a timestamp into a weak mdtm: validator', () => {

@@ -29,9 +29,10 @@ export function mdtmTime(mdtm: string | undefined): Date | undefined {
     Number(mdtm.slice(at, index === 0 ? 4 : at + 2)),
   ) as [number, number, number, number, number, number];
   const fraction = mdtm.length > 15 ? Number(`0${mdtm.slice(14)}`) : 0;
-  const time = Date.UTC(year, month - 1, day, hour, minute, second, Math.floor(fraction * 1000));
-  const date = new Date(time);
-  // Date.UTC rolls month 13 into next year; a real timestamp reads back the same.
+  // Not Date.UTC(year, …): it reads the years 0–99 as 1900–1999. setUTCFullYear takes them as written.
+  const date = new Date(Date.UTC(2000, 0, 1, hour, minute, second, Math.floor(fraction * 1000)));
+  date.setUTCFullYear(year, month - 1, day);
+  // Month 13 rolls into next year; a real timestamp reads back the same.
   const isReal =
     date.getUTCFullYear() === year &&
     date.getUTCMonth() === month - 1 &&

@@ -14,6 +14,15 @@ describe('parseHttpDate (RFC 9110 §5.6.7)', () => {
     expect(parseHttpDate(text, now)?.getTime()).toBe(when);
   });
 
+  it('reads a four-digit year below 100 as written, not as 19xx (found by a property test)', () => {
+    const text = new Date('0099-12-31T23:59:59Z').toUTCString();
+    expect(parseHttpDate(text, now)?.toISOString()).toBe('0099-12-31T23:59:59.000Z');
+    expect(parseHttpDate('Sun, 29 Feb 0004 00:00:00 GMT', now)?.toISOString()).toBe(
+      '0004-02-29T00:00:00.000Z',
+    );
+    expect(parseHttpDate('Thu, 29 Feb 0001 00:00:00 GMT', now)).toBeUndefined();
+  });
+
   it('places a two-digit year no more than 50 years ahead', () => {
     expect(parseHttpDate('Wednesday, 01-Jan-76 00:00:00 GMT', now)?.getUTCFullYear()).toBe(2076);
     expect(parseHttpDate('Saturday, 01-Jan-77 00:00:00 GMT', now)?.getUTCFullYear()).toBe(1977);

@@ -86,9 +86,10 @@ export function parseHttpDate(value: string | undefined, now: number = Date.now(
   );
   // Leap seconds (`:60`) are allowed by the grammar but not by Date: refused rather than rounded.
   if (hour! > 23 || minute! > 59 || second! > 59 || dayOfMonth! < 1) return undefined;
-  const time = Date.UTC(fields.year, monthIndex, dayOfMonth, hour, minute, second);
-  const date = new Date(time);
-  // Date.UTC rolls 31 Feb over into March: a date that moved was not a calendar date.
+  // Not Date.UTC(year, …): it reads the years 0–99 as 1900–1999. setUTCFullYear takes them as written.
+  const date = new Date(Date.UTC(2000, 0, 1, hour, minute, second));
+  date.setUTCFullYear(fields.year, monthIndex, dayOfMonth);
+  // 31 Feb rolls over into March: a date that moved was not a calendar date.
   if (date.getUTCDate() !== dayOfMonth || date.getUTCMonth() !== monthIndex) return undefined;
   if (date.getUTCDay() !== fields.weekday) return undefined;
   return date;

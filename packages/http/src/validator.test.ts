@@ -55,4 +55,12 @@ describe('If-Range (RFC 9110 §13.1.5, FAULTS CHG-02)', () => {
     expect(strongLastModifiedOf({ 'last-modified': lastModified, date: lastModified })).toBeUndefined();
     expect(strongLastModifiedOf({ 'last-modified': lastModified })).toBeUndefined();
   });
+
+  it('compares the dates as written, even a Date in the year 49 (found by a property test)', () => {
+    const headers = {
+      'last-modified': 'Thu, 01 Jan 1970 00:00:00 GMT',
+      date: 'Fri, 31 Dec 0049 23:59:59 GMT',
+    };
+    expect(strongLastModifiedOf(headers)).toBeUndefined();
+  });
 });

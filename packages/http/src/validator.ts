@@ -34,10 +34,11 @@ export function validatorOf(headers: IncomingHttpHeaders): Validator | undefined
  * undefined. Used to decide whether a date may go in If-Range.
  */
 export function strongLastModifiedOf(headers: IncomingHttpHeaders): string | undefined {
-  const lastModified = normaliseDate(headers['last-modified']);
-  const date = normaliseDate(headers.date);
+  const lastModified = parseHttpDate(headers['last-modified']);
+  const date = parseHttpDate(headers.date);
   if (lastModified === undefined || date === undefined) return undefined;
-  return Date.parse(date) - Date.parse(lastModified) >= 1000 ? lastModified : undefined;
+  // Compared as parsed, not with Date.parse, which reads the year 0049 as 2049.
+  return date.getTime() - lastModified.getTime() >= 1000 ? lastModified.toUTCString() : undefined;
 }
 
 /**

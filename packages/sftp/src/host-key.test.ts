@@ -75,6 +75,20 @@ describe('host key verification', () => {
     );
   });
 
+  it('keeps the refusal of a pin with a line break on one line (found by a property test: "\\r")', () => {
+    for (const hostKey of ['\r', 'SHA256:abc\ndef']) {
+      let message = '';
+      try {
+        createSftpAdapter({ hostKey });
+      } catch (error) {
+        expect(isRegetError(error, ErrorCode.BAD_INPUT)).toBe(true);
+        message = (error as Error).message;
+      }
+      expect(message).not.toBe('');
+      expect(message).not.toMatch(/[\r\n]/);
+    }
+  });
+
   it('accepts a host listed in known_hosts under [host]:port', async () => {
     await writeFile(knownHosts, `${server.hostKey.knownHostsLine(server.host, server.port)}\n`);
     expect((await openAndClose({ knownHosts })).size).toBe(5);

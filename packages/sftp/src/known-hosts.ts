@@ -84,13 +84,36 @@ function hostMatcher(hosts: string): ((name: string) => boolean) | undefined {
   };
 }
 
+/**
+ * Whether `name` matches `pattern`, where `*` is any run of characters and `?` any one. Two
+ * pointers and the last star, not a regular expression: `*a*a*a*a` as `^.*a.*a.*a.*a$` backtracks
+ * for seconds on a long name, inside the key exchange, where this runs synchronously.
+ */
 function wildcardMatch(pattern: string, name: string): boolean {
-  const source = pattern
-    .toLowerCase()
-    .replace(/[.+^${}()|[\]\\]/g, '\\$&')
-    .replace(/\*/g, '.*')
-    .replace(/\?/g, '.');
-  return new RegExp(`^${source}$`).test(name);
+  const wanted = pattern.toLowerCase();
+  let at = 0;
+  let nameAt = 0;
+  // Where the last star stands, and the name position it currently swallows up to.
+  let star = -1;
+  let starNameAt = 0;
+  while (nameAt < name.length) {
+    const char = wanted[at];
+    if (char === '*') {
+      star = at++;
+      starNameAt = nameAt;
+    } else if (char !== undefined && (char === '?' || char === name[nameAt])) {
+      at++;
+      nameAt++;
+    } else if (star >= 0) {
+      // Let the last star swallow one more character and try again from just after it.
+      at = star + 1;
+      nameAt = ++starNameAt;
+    } else {
+      return false;
+    }
+  }
+  while (wanted[at] === '*') at++;
+  return at === wanted.length;
 }
 
 function decodeKey(text: string, keyType: string): Buffer | undefined {

@@ -139,7 +139,10 @@ export function hostKeyPolicyOf(options: SftpAdapterOptions): HostKeyPolicy {
     const fingerprints = given.map((text) => {
       const fingerprint = normalizeFingerprint(text);
       if (fingerprint === undefined) {
-        throw new RegetError(ErrorCode.BAD_INPUT, `The host key "${text}" is not a SHA256:… fingerprint.`);
+        throw new RegetError(
+          ErrorCode.BAD_INPUT,
+          `The host key "${printable(text)}" is not a SHA256:… fingerprint.`,
+        );
       }
       return fingerprint;
     });
@@ -158,6 +161,14 @@ export function hostKeyPolicyOf(options: SftpAdapterOptions): HostKeyPolicy {
     acceptUnknown: options.acceptUnknownHostKey === true,
     onAdded: options.onHostKeyAdded,
   };
+}
+
+// biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point.
+const controlCharacters = /[\u0000-\u001f\u007f-\u009f]/g;
+
+/** An option's text, made fit for a one-line message: control characters become `\xNN`. */
+function printable(text: string): string {
+  return text.replace(controlCharacters, (char) => `\\x${char.charCodeAt(0).toString(16).padStart(2, '0')}`);
 }
 
 /** The read tuning the options describe; throws BAD_INPUT for sizes that are not positive integers. */
