@@ -1,4 +1,8 @@
-import { type DownloadEvent, type DownloadResult, ErrorCode, RegetError } from '@reget/core';
+import { type DownloadEvent, type DownloadResult, ErrorCode, escapeControl, RegetError } from '@reget/core';
+
+/** Replaces control characters (ANSI escapes from a server, newlines) with visible escapes. */
+export { escapeControl };
+
 import { remedyFor, rewordedCause } from './failure-hints.js';
 import { count, formatBytes, formatDuration, formatRate } from './human-units.js';
 import type { Job, JobProgress } from './job.js';
@@ -24,14 +28,6 @@ const restartReasons: Record<EventOf<'restart'>['reason'], string> = {
  * LOCKED: the other reget is using that partial, and running again now would only be refused again.
  */
 const resumableCodes = new Set<string>([ErrorCode.NETWORK, ErrorCode.TIMEOUT, ErrorCode.PARTIAL]);
-
-// biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point.
-const controlCharacters = /[\u0000-\u001f\u007f-\u009f]/g;
-
-/** Replaces control characters (ANSI escapes from a server, newlines) with visible escapes. */
-export function escapeControl(text: string): string {
-  return text.replace(controlCharacters, (char) => `\\x${char.charCodeAt(0).toString(16).padStart(2, '0')}`);
-}
 
 /** `40.0 MiB of 100 MiB`, or `40.0 MiB` when the total is unknown. */
 export function describeAmount(bytes: number, total: number | undefined): string {

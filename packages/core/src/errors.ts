@@ -113,6 +113,17 @@ export class RegetError extends Error {
   }
 }
 
+// biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point.
+const controlCharacters = /[\u0000-\u001f\u007f-\u009f]/g;
+
+/**
+ * Text from a user or a server, made fit for a one-line message: control characters (line breaks,
+ * ANSI escapes, C1 controls) become visible `\xNN` escapes.
+ */
+export function escapeControl(text: string): string {
+  return text.replace(controlCharacters, (char) => `\\x${char.charCodeAt(0).toString(16).padStart(2, '0')}`);
+}
+
 /** Whether `value` is a {@link RegetError}, optionally with one of the given codes. */
 export function isRegetError(value: unknown, ...codes: ErrorCode[]): value is RegetError {
   return value instanceof RegetError && (codes.length === 0 || codes.includes(value.code));

@@ -13,6 +13,7 @@ export { download } from './download.js';
 export {
   connectionError,
   ErrorCode,
+  escapeControl,
   type HostKeyDetails,
   isRegetError,
   notFoundError,

@@ -1,6 +1,6 @@
 import { basename } from 'node:path';
 import type { Adapter } from './contract.js';
-import { ErrorCode, RegetError } from './errors.js';
+import { ErrorCode, escapeControl, RegetError } from './errors.js';
 
 /** Parses a URL given by a user, or throws BAD_INPUT with a sentence that does not echo credentials. */
 export function parseUrl(input: string | URL): URL {
@@ -8,7 +8,7 @@ export function parseUrl(input: string | URL): URL {
   try {
     return new URL(input);
   } catch (cause) {
-    throw new RegetError(ErrorCode.BAD_INPUT, `Not a valid URL: ${printable(redactText(input))}.`, {
+    throw new RegetError(ErrorCode.BAD_INPUT, `Not a valid URL: ${escapeControl(redactText(input))}.`, {
       cause,
     });
   }
@@ -47,14 +47,6 @@ function redactText(text: string): string {
     /^(\s*[a-z][a-z0-9+.-]*:)?([/\\]*).*@/is,
     (_match, scheme: string | undefined, slashes: string) => `${scheme ?? ''}${slashes}`,
   );
-}
-
-// biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point.
-const controlCharacters = /[\u0000-\u001f\u007f-\u009f]/g;
-
-/** Text a user typed, made fit for a one-line message: control characters become `\xNN`. */
-function printable(text: string): string {
-  return text.replace(controlCharacters, (char) => `\\x${char.charCodeAt(0).toString(16).padStart(2, '0')}`);
 }
 
 /** The adapter that handles `url`'s scheme, or BAD_INPUT naming the schemes that are supported. */

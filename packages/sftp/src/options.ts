@@ -1,6 +1,6 @@
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { ErrorCode, RegetError } from '@reget/core';
+import { ErrorCode, escapeControl, RegetError } from '@reget/core';
 import type { Algorithms } from 'ssh2';
 import type SftpClient from 'ssh2-sftp-client';
 import { type HostKeyAdded, type HostKeyPolicy, normalizeFingerprint } from './host-key.js';
@@ -141,7 +141,7 @@ export function hostKeyPolicyOf(options: SftpAdapterOptions): HostKeyPolicy {
       if (fingerprint === undefined) {
         throw new RegetError(
           ErrorCode.BAD_INPUT,
-          `The host key "${printable(text)}" is not a SHA256:… fingerprint.`,
+          `The host key "${escapeControl(text)}" is not a SHA256:… fingerprint.`,
         );
       }
       return fingerprint;
@@ -161,14 +161,6 @@ export function hostKeyPolicyOf(options: SftpAdapterOptions): HostKeyPolicy {
     acceptUnknown: options.acceptUnknownHostKey === true,
     onAdded: options.onHostKeyAdded,
   };
-}
-
-// biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point.
-const controlCharacters = /[\u0000-\u001f\u007f-\u009f]/g;
-
-/** An option's text, made fit for a one-line message: control characters become `\xNN`. */
-function printable(text: string): string {
-  return text.replace(controlCharacters, (char) => `\\x${char.charCodeAt(0).toString(16).padStart(2, '0')}`);
 }
 
 /** The read tuning the options describe; throws BAD_INPUT for sizes that are not positive integers. */
