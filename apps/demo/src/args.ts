@@ -22,6 +22,7 @@ export interface DownloadFlags {
   /** Connect and idle timeout, in milliseconds. */
   readonly timeout?: number;
   readonly checksum?: string;
+  readonly checksumFile?: string;
   /** true: `--restart`; false: `--no-restart`; undefined: neither. */
   readonly restart?: boolean;
   readonly overwrite?: boolean;
@@ -81,6 +82,12 @@ export function addDownloadOptions(command: Command): Command {
       '--checksum <algo:hex>',
       'verify the file: sha256, sha512, sha1 or md5 (one URL only); a mismatch is kept as <file>.corrupt',
       valueParser(parseChecksumOption),
+    )
+    .addOption(
+      new Option(
+        '--checksum-file <file>',
+        'verify each file against its line in <file> (SHA256SUMS style, GNU or BSD; sha512, sha256, sha1, md5); a file with no line is an error before anything is downloaded',
+      ).conflicts('checksum'),
     )
     .addOption(new Option('--restart', 'ignore any partial download and start from zero'))
     .addOption(new Option('--no-restart', 'fail (exit 8) instead of starting again when the remote changed'))

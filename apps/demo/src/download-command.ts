@@ -188,7 +188,7 @@ function downloadOptions(
     idleTimeoutMs: flags.timeout,
     // 0 is "no limit", as for curl and wget.
     limitRateBytesPerSecond: flags.limitRate === 0 ? undefined : flags.limitRate,
-    checksum: flags.checksum,
+    checksum: job.checksum,
     // --restart ignores the partial; --no-restart refuses to throw one away.
     restart: flags.restart === true,
     allowRestart: flags.restart !== false,

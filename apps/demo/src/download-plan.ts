@@ -1,6 +1,6 @@
 import { X509Certificate } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import { dirname, relative } from 'node:path';
+import { basename, dirname, relative } from 'node:path';
 import { type Adapter, ErrorCode, probe, RegetError, redactUrl } from '@reget/core';
 import type { HostKeyAdded } from '@reget/sftp';
 import { type AdapterSettings, loadAdapters } from './adapters.js';
@@ -81,6 +81,8 @@ export async function planDownloads(
     acceptsNewHostKey: flags.acceptNewHostKey === true,
     onHostKeyAdded: context.onHostKeyAdded,
   };
+  const checksumOf =
+    flags.checksumFile === undefined ? undefined : await readChecksumFile(flags.checksumFile);
   const passwordSource = flags.passwordPrompt ? 'prompt' : password !== undefined ? 'environment' : undefined;
   const adapters = await loadAdapters(urls, settings);
   const jobs: Job[] = [];
@@ -94,6 +96,7 @@ export async function planDownloads(
       label: labelOf(destination),
       passwordSource: passwordSourceOf(parsed[index] ?? url, passwordSource),
       isRestartRefused: flags.restart === false,
+      checksum: checksumOf ? checksumOf(url, destination) : flags.checksum,
     });
   }
   assertDistinctDestinations(jobs);
@@ -175,6 +178,31 @@ async function readOptionFile(option: string, path: string): Promise<Buffer> {
   } catch (cause) {
     throw new RegetError(ErrorCode.BAD_INPUT, `Cannot read the ${option} file ${path}.`, { cause });
   }
+}
+
+/**
+ * The `--checksum-file` list, read and parsed before anything starts, and a look-up of each file's
+ * line: by the name the URL gives the file, else by the name it is saved as. A file without a line
+ * is an error (never downloaded unverified while the user asked for verification).
+ */
+async function readChecksumFile(path: string): Promise<(url: URL, destination: string) => string> {
+  const text = (await readOptionFile('--checksum-file', path)).toString('utf8');
+  // Loaded only when asked for: the XML parser behind the package stays out of every other run.
+  const { checksumFor, parseChecksumList, toChecksumOption } = await import('@reget/metalink');
+  const list = parseChecksumList(text, { source: path });
+  return (url, destination) => {
+    const remoteName = decodeURIComponent(url.pathname.split('/').at(-1) ?? '');
+    const savedName = basename(destination);
+    const names = [remoteName, savedName].filter((name) => name !== '');
+    for (const name of names.slice(0, -1)) {
+      try {
+        return toChecksumOption(checksumFor(list, name));
+      } catch (error) {
+        if (!(error instanceof RegetError) || error.details.checksumList !== 'missing') throw error;
+      }
+    }
+    return toChecksumOption(checksumFor(list, names.at(-1) ?? savedName));
+  };
 }
 
 /**

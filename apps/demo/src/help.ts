@@ -42,6 +42,7 @@ Examples:
   reget https://example.com/big.iso
   reget -o debian.iso --checksum sha256:<64 hex digits> https://example.com/big.iso
   reget -d downloads -j 3 -i urls.txt
+  reget --checksum-file SHA256SUMS -d isos https://example.com/a.iso https://example.com/b.iso
   REGET_PASSWORD=secret reget sftp://alice@example.com/home/alice/data.tar
   reget --limit-rate 500K ftp://example.com/pub/file.zip
   reget demo        (downloads over HTTP, FTP and SFTP from servers on 127.0.0.1, with faults)

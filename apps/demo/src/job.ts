@@ -17,6 +17,8 @@ export interface Job {
   readonly passwordSource?: 'url' | 'environment' | 'prompt' | undefined;
   /** `--no-restart` was given: a changed remote is a failure, worded as such. */
   readonly isRestartRefused?: boolean | undefined;
+  /** `algorithm:hex` to verify the finished file with (`--checksum`, or its `--checksum-file` line). */
+  readonly checksum?: string | undefined;
 }
 
 /** What the command last heard about a job's bytes, for the interrupt and failure lines. */

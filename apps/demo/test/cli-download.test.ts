@@ -302,3 +302,36 @@ describe('secrets are never printed (FAULTS SEC-10)', () => {
     for (const result of [fromEnv, fromPrompt]) expect(result.stdout + result.stderr).not.toContain(password);
   });
 });
+
+describe('--checksum-file: every file against its line of a SHA256SUMS list', () => {
+  it('verifies each file by its line, keeps a mismatch as .corrupt (exit 8), refuses a file with no line', async () => {
+    const other = await putContent([fixture.server], '/other.bin', 100_000, 7);
+    const directory = await fixture.newDirectory();
+    const list = join(await fixture.newDirectory(), 'SHA256SUMS');
+    // GNU style with the binary marker for one line, BSD style for the other.
+    await writeFile(list, `${sha256(content)} *file.bin\nSHA256 (other.bin) = ${sha256(other)}\n`);
+    const urls = [fixture.server.url('/file.bin'), fixture.server.url('/other.bin')];
+    const verified = await runCli(['--checksum-file', list, '-d', directory, ...urls]);
+    expect(verified.code, verified.stderr).toBe(0);
+    expect(verified.stderr).toMatch(/file\.bin: saved.*sha256 verified/);
+    expect(verified.stderr).toMatch(/other\.bin: saved.*sha256 verified/);
+
+    // A line that does not match what the server sends: the bytes are kept aside, exit 8.
+    const wrong = join(await fixture.newDirectory(), 'SHA256SUMS');
+    await writeFile(wrong, `${sha256(other)}  file.bin\n`);
+    const mismatch = await runCli(['--checksum-file', wrong, '-d', await fixture.newDirectory(), urls[0]!]);
+    expect(mismatch.code).toBe(8);
+    expect(mismatch.stderr).toContain('.corrupt');
+
+    // No line for other.bin: nothing is downloaded unverified, and the list is named.
+    const partial = join(await fixture.newDirectory(), 'SHA256SUMS');
+    await writeFile(partial, `${sha256(content)}  file.bin\n`);
+    const target = await fixture.newDirectory();
+    fixture.server.resetCounters();
+    const missing = await runCli(['--checksum-file', partial, '-d', target, ...urls]);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain('has no line for "other.bin"');
+    expect(await listDirectory(target)).toEqual([]);
+    expect(fixture.server.requests).toEqual([]);
+  });
+});
