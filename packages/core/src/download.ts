@@ -152,15 +152,10 @@ export async function download(options: DownloadOptions): Promise<DownloadResult
  * path must still name the file that was written and verified (`identity`), before and after.
  */
 async function finishFile(partial: string, destination: string, identity: FileIdentity): Promise<void> {
-  try {
-    await lstat(partial);
-  } catch (error) {
-    throw localError(error, 'finish', partial);
-  }
   if (!(await isSameFile(partial, identity))) {
     throw new RegetError(
       ErrorCode.LOCAL_IO,
-      `${partial} was replaced by another file before it could be moved into place; nothing was renamed.`,
+      `${partial} was removed or replaced by another file before it could be moved into place; nothing was renamed.`,
     );
   }
   try {

@@ -94,6 +94,9 @@ export class Watchdog {
   }
 }
 
+/** A hold at least this long is reget waiting, not a write that went straight through. */
+const longHoldMs = 100;
+
 /**
  * Aborts `controller` with a TIMEOUT error when fewer than `bytesPerSecond` arrive per second on
  * average over `seconds` (FAULTS NET-04): a trickle of one byte every few seconds defeats an idle
@@ -103,8 +106,9 @@ export class LowSpeedGuard {
   readonly #timer: NodeJS.Timeout;
   #received = 0;
   readonly #window: number[] = [];
-  #holds = 0;
-  /** A hold was active at some point of the current second. */
+  /** When each hold now running started. */
+  readonly #holdStarts: number[] = [];
+  /** A long hold (a real wait, not a write that went straight through) ended in this second. */
   #wasHeld = false;
 
   constructor(
@@ -112,9 +116,11 @@ export class LowSpeedGuard {
     controller: AbortController,
   ) {
     this.#timer = setInterval(() => {
-      if (this.#wasHeld) {
+      const now = performance.now();
+      const isHeld = this.#wasHeld || this.#holdStarts.some((start) => now - start >= longHoldMs);
+      this.#wasHeld = false;
+      if (isHeld) {
         // A second in which reget waited for its disk or its rate limit says nothing of the server.
-        this.#wasHeld = this.#holds > 0;
         this.#received = 0;
         return;
       }
@@ -140,12 +146,14 @@ export class LowSpeedGuard {
 
   /** Awaits reget's own work (a disk write, the rate limit's pause); its seconds are not counted. */
   async hold<T>(work: Promise<T>): Promise<T> {
-    this.#holds += 1;
-    this.#wasHeld = true;
+    const start = performance.now();
+    this.#holdStarts.push(start);
     try {
       return await work;
     } finally {
-      this.#holds -= 1;
+      this.#holdStarts.splice(this.#holdStarts.indexOf(start), 1);
+      // Every chunk passes through a hold; only one that really waited takes its second out.
+      if (performance.now() - start >= longHoldMs) this.#wasHeld = true;
     }
   }
 
