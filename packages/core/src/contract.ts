@@ -40,6 +40,24 @@ export interface RemoteStat {
    * that it is still the remote's current version (as wget does).
    */
   readonly modifiedAt?: Date | undefined;
+  /**
+   * Digests of the whole file that the server published with its answer (HTTP `Repr-Digest`,
+   * RFC 9530, or `Digest`, RFC 3230), decoded to hex. Core checks the finished file against the
+   * strongest one unless the caller gave a checksum; a mismatch keeps the bytes as `.corrupt`.
+   */
+  readonly digests?: readonly PublishedDigest[] | undefined;
+  /**
+   * Other places that serve the same file, as the server announced them (RFC 6249 `Link:
+   * <…>; rel=duplicate`), absolute, best first (by `pri`). Core uses them only when asked to.
+   */
+  readonly duplicates?: readonly string[] | undefined;
+}
+
+/** A digest a server published for the whole file (see {@link RemoteStat.digests}). */
+export interface PublishedDigest {
+  readonly algorithm: 'sha256' | 'sha512' | 'sha1' | 'md5';
+  /** Lower-case hex. */
+  readonly hex: string;
 }
 
 /** A request for bytes `[start, end)` of the remote. */

@@ -3,6 +3,7 @@ export type {
   Adapter,
   AdapterCapabilities,
   OpenContext,
+  PublishedDigest,
   ReadRequest,
   ReadResponse,
   Remote,
