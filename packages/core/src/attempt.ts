@@ -1,13 +1,17 @@
 import { stat as fileStat } from 'node:fs/promises';
-import type { Adapter, Remote, RemoteStat } from './contract.js';
+import type { RemoteStat } from './contract.js';
 import { type Decision, decide, type LocalState } from './decide.js';
 import { pathKind } from './destination.js';
 import { ErrorCode, isRegetError, RegetError } from './errors.js';
 import type { RestartReason } from './events.js';
 import { currentBoot, readJournal } from './journal.js';
+import { crossCheckJunctions } from './junctions.js';
+import { type ByteRange, ByteRanges } from './ranges.js';
 import type { RateLimiter } from './rate-limit.js';
 import { Scheduler } from './scheduler.js';
 import type { DownloadSession } from './session.js';
+import type { Source, SourceSet } from './sources.js';
+import { maxSourceFailures } from './sources.js';
 import { abortable, LowSpeedGuard, Watchdog } from './timeout.js';
 import { OverlapMismatch } from './transfer.js';
 import { redactUrl } from './url.js';
@@ -15,8 +19,10 @@ import { RestartNeeded, runWorker, type WorkerContext } from './worker.js';
 
 /** Settings that stay the same for every attempt of one download. */
 export interface AttemptSettings {
-  readonly adapter: Adapter;
-  readonly url: URL;
+  /** The URL (primary) and its mirrors. */
+  readonly sources: SourceSet;
+  /** A checksum or piece hashes vouch for the bytes (mirrors need no junction checks). */
+  readonly hasHashes: boolean;
   readonly connectTimeoutMs: number;
   readonly idleTimeoutMs: number;
   readonly overlapBytes: number;
@@ -62,14 +68,82 @@ function apply(session: DownloadSession, decision: Decision, stat: RemoteStat, l
 function connectionsFor(session: DownloadSession, settings: AttemptSettings, stat: RemoteStat) {
   if (settings.connections <= 1) return { used: 1, reason: undefined };
   if (session.singleConnectionReason) return { used: 1, reason: session.singleConnectionReason };
-  if (!settings.adapter.capabilities.segments)
-    return { used: 1, reason: `the ${settings.adapter.name} adapter cannot` };
+  const { sources } = settings;
+  const primary = sources.primary;
+  if (!sources.isMulti && !primary.adapter.capabilities.segments)
+    return { used: 1, reason: `the ${primary.adapter.name} adapter cannot` };
   if (stat.acceptsRanges === false) return { used: 1, reason: 'the server does not serve ranges' };
   if (session.total === undefined) return { used: 1, reason: 'the size is unknown' };
-  const most = settings.maxConnectionsPerHost;
-  if (settings.connections > most)
-    return { used: most, reason: `at most ${most} connections to one host by default` };
+  const most = sources.capacity();
+  if (settings.connections > most) {
+    const reason = sources.isMulti
+      ? `the sources take at most ${most} connections (at most ${settings.maxConnectionsPerHost} to one host)`
+      : `at most ${most} connections to one host by default`;
+    return { used: most, reason };
+  }
   return { used: settings.connections, reason: undefined };
+}
+
+/**
+ * Opens and probes every source still in use, each under its own connect and idle timeout. Returns
+ * the answer to decide on: the URL's own, or (when it failed and mirrors answered) the first
+ * mirror's without its validator, since the journal's validator is the URL's.
+ */
+async function probeSources(settings: AttemptSettings, signal: AbortSignal): Promise<RemoteStat> {
+  const { sources } = settings;
+  const candidates = sources.all.filter((source) => source.dropped === undefined);
+  const results = await Promise.allSettled(candidates.map((source) => probeSource(source, settings, signal)));
+  const failures = results.flatMap((result, index) =>
+    result.status === 'rejected' ? [{ source: candidates[index]!, error: result.reason as unknown }] : [],
+  );
+  const answered = candidates.filter((source) => source.stat !== undefined);
+  const first = answered[0];
+  if (!first) throw failures[0]?.error;
+  if (!sources.isMulti) return first.stat!;
+  for (const { source, error } of failures) {
+    source.failures += 1;
+    const isFinal = isRegetError(error) && !error.retryable;
+    if (isFinal || source.failures >= maxSourceFailures) {
+      const message = error instanceof Error ? error.message : String(error);
+      sources.drop(source, `it did not answer its probe (${message})`);
+    }
+  }
+  const reference = first.isPrimary ? first.stat! : { ...first.stat!, validator: undefined };
+  for (const source of answered) {
+    const size = source.stat!.size;
+    if (reference.size !== undefined && size !== undefined && size !== reference.size) {
+      sources.drop(source, `it has ${size} bytes where ${first.display} has ${reference.size}`);
+    }
+  }
+  const live = sources.live();
+  const servesRanges = (source: Source) => source.stat!.acceptsRanges !== false;
+  if (live.some(servesRanges)) {
+    for (const source of live) if (!servesRanges(source)) sources.drop(source, 'it does not serve ranges');
+  }
+  return reference;
+}
+
+async function probeSource(source: Source, settings: AttemptSettings, signal: AbortSignal): Promise<void> {
+  const controller = new AbortController();
+  const onAbort = () => controller.abort(signal.reason);
+  signal.addEventListener('abort', onAbort, { once: true });
+  if (signal.aborted) onAbort();
+  const watchdog = new Watchdog(settings.connectTimeoutMs + settings.idleTimeoutMs, controller, source.host);
+  try {
+    const context = { signal: controller.signal, connectTimeoutMs: settings.connectTimeoutMs };
+    const remote = await abortable(source.adapter.open(source.url, context), controller.signal);
+    source.remote = remote;
+    watchdog.touch(settings.idleTimeoutMs);
+    const stat = await abortable(remote.stat(controller.signal), controller.signal);
+    source.stat = stat;
+    source.validator = stat.validator;
+  } catch (error) {
+    await source.remote?.close().catch(() => undefined);
+    source.remote = undefined;
+    throw error;
+  } finally {
+    watchdog.stop();
+  }
 }
 
 /**
@@ -90,20 +164,17 @@ export async function runAttempt(
   signal.addEventListener('abort', onAbort, { once: true });
   if (signal.aborted) onAbort();
   const attemptSignal = controller.signal;
-  const host = settings.url.host;
-  const watchdog = new Watchdog(settings.connectTimeoutMs + settings.idleTimeoutMs, controller, host);
-  let remote: Remote | undefined;
+  const { sources } = settings;
+  sources.beginAttempt(settings.maxConnectionsPerHost);
   let lowSpeed: LowSpeedGuard | undefined;
   try {
-    const context = { signal: attemptSignal, connectTimeoutMs: settings.connectTimeoutMs };
-    remote = await abortable(settings.adapter.open(settings.url, context), attemptSignal);
-    watchdog.touch(settings.idleTimeoutMs);
-    const stat = await abortable(remote.stat(attemptSignal), attemptSignal);
-    watchdog.stop();
+    const stat = await probeSources(settings, attemptSignal);
     session.hasReachedServer = true;
     session.modifiedAt = stat.modifiedAt;
     const url = redactUrl(stat.url);
     session.emit({ type: 'probe', url, total: stat.size, acceptsRanges: stat.acceptsRanges });
+    if (sources.isMulti) session.emit({ type: 'sources', used: sources.live().map((s) => s.display) });
+    session.publishedDigests = stat.digests;
     const local = await readLocal(session);
     const decision = decide(stat, local, isRestartRequested);
     // Bytes on disk, not the end of the furthest range: segments leave holes.
@@ -118,36 +189,66 @@ export async function runAttempt(
       total: decision.total,
       reason: decision.reason,
     });
-    const mustVerify = apply(session, decision, stat, local);
-    if (decision.action === 'complete') return 'complete';
+    // With mirrors, no validator vouches for bytes another source may have written: verify.
+    const mustVerify =
+      apply(session, decision, stat, local) || (sources.isMulti && decision.action === 'resume');
+    // Bytes from several sources and no hash to vouch for them: they must agree where they meet.
+    const mustCrossCheck = sources.isMulti && !settings.hasHashes;
+    const crossCheck = (context: WorkerContext) =>
+      crossCheckJunctions(context, settings.overlapBytes, attemptSignal).then((isAgreed) =>
+        isAgreed ? ('complete' as const) : ('progress' as const),
+      );
     if (decision.action === 'resume') session.resumes += 1;
+    const pieces = session.pieces;
+    if (pieces) {
+      pieces.setTotal(session.total);
+      // What the journal claimed passed before it was claimed; other whole pieces are checked now.
+      if (local.journal?.url === session.url && decision.action !== 'fresh')
+        pieces.adopt(local.journal.ranges);
+      pieces.checkAll(session.ranges);
+    }
 
     const { used, reason } = connectionsFor(session, settings, stat);
-    if (settings.connections > 1)
+    if (settings.connections > 1 && decision.action !== 'complete')
       session.emit({ type: 'segments', requested: settings.connections, used, reason });
     const gaps = session.ranges.missing(session.total);
     // A complete file that must still be verified: re-read the tail once.
     const plan = gaps.length > 0 ? gaps : [[session.total ?? 0, session.total ?? 0] as const];
-    const scheduler = new Scheduler(plan, used, settings.minSegmentBytes);
+    const scheduler = new Scheduler(
+      decision.action === 'complete' ? [] : plan,
+      used,
+      settings.minSegmentBytes,
+    );
     lowSpeed = settings.lowSpeedLimit && new LowSpeedGuard(settings.lowSpeedLimit, controller);
     const workerContext: WorkerContext = {
       session,
-      remote,
+      sources,
       stat,
       scheduler,
       mustVerify,
       overlapBytes: settings.overlapBytes,
       idleTimeoutMs: settings.idleTimeoutMs,
-      host,
       rateLimiter: settings.rateLimiter,
       lowSpeed,
       isSegmented: used > 1,
     };
+    session.pieceFailureHandler = (range) => pieceFailed(workerContext, range);
+    const isWhole = () => session.total !== undefined && session.ranges.covers(0, session.total);
+    if (decision.action === 'complete') {
+      await pieces?.settle();
+      // A piece that failed now goes back to be fetched by the next attempt.
+      if (!isWhole()) return 'progress';
+      // A retried check of where sources met (the bytes were all on disk already).
+      const hasServed = sources.all.some((source) => source.served.size > 0);
+      return mustCrossCheck && hasServed ? await crossCheck(workerContext) : 'complete';
+    }
     const failures = await runWorkers(workerContext, used, controller);
-    const isComplete = session.total !== undefined && session.ranges.covers(0, session.total);
-    if (isComplete) return 'complete';
+    await pieces?.settle();
+    const isComplete = isWhole();
+    if (isComplete) return mustCrossCheck ? await crossCheck(workerContext) : 'complete';
     const failure = failures.find((error) => error !== undefined);
     if (failure) throw failure;
+    if (sources.isMulti && sources.live().length === 0) throw everySourceDropped(sources);
     return 'progress';
   } catch (error) {
     const reason = restartReason(error);
@@ -170,11 +271,35 @@ export async function runAttempt(
     await session.discard(reason);
     return 'restart';
   } finally {
-    watchdog.stop();
+    session.pieceFailureHandler = undefined;
     lowSpeed?.stop();
     signal.removeEventListener('abort', onAbort);
-    await remote?.close().catch(() => undefined);
+    await Promise.all(sources.all.map((source) => source.remote?.close().catch(() => undefined)));
   }
+}
+
+/**
+ * A piece failed its hash: the source that wrote it in this call is dropped, and the piece is
+ * fetched again (by a connection of this attempt that is still reading, or the next attempt).
+ */
+async function pieceFailed(context: WorkerContext, [start, end]: ByteRange): Promise<void> {
+  const piece = new ByteRanges([[start, end]]);
+  const culprits = context.sources.all.filter((source) => source.served.intersection(piece).size > 0);
+  // Several sources met inside the piece: which one is wrong is not known, so none is dropped; the
+  // piece is fetched again whole, by one connection, and a source that fails it alone is dropped.
+  const [culprit] = culprits;
+  if (culprits.length === 1 && culprit) {
+    context.sources.drop(culprit, `bytes ${start}-${end - 1} it served failed their piece hash`);
+  }
+  for (const source of culprits) source.served.remove(start, end);
+  await context.session.rollback(start, end);
+  context.scheduler.requeue(start, end);
+}
+
+/** No source is left to fetch the missing bytes from. */
+function everySourceDropped(sources: SourceSet): RegetError {
+  const why = sources.all.map((source) => `${source.display}: ${source.dropped ?? 'no answer'}`).join('; ');
+  return new RegetError(ErrorCode.NETWORK, `Every source was dropped (${why}).`, { retryable: false });
 }
 
 /** Runs the connections; the first one that must stop everything aborts the others. */

@@ -9,10 +9,13 @@ import { readJournal, removeJournal } from './journal.js';
 import { acquireLock } from './lock.js';
 import type { DownloadOptions, DownloadResult } from './options.js';
 import type { FileIdentity } from './partial.js';
+import { checkPieceHashes, PieceVerifier } from './pieces.js';
+import { hashFile, strongestDigest } from './published-digest.js';
 import { RateLimiter } from './rate-limit.js';
 import { resolveOptions } from './resolve-options.js';
 import { RetryBudget, waitToRetry } from './retry.js';
 import { DownloadSession } from './session.js';
+import { SourceSet } from './sources.js';
 import { adapterFor, parseUrl, redactUrl } from './url.js';
 
 /**
@@ -26,6 +29,7 @@ export async function download(options: DownloadOptions): Promise<DownloadResult
   const url = parseUrl(options.url);
   const adapter = adapterFor(url, options.adapters);
   const checksum = options.checksum === undefined ? undefined : parseChecksum(options.checksum);
+  if (options.pieces) checkPieceHashes(options.pieces);
   const paths = destinationPaths(resolve(options.destination));
   const signal = options.signal ?? new AbortController().signal;
   await checkDestination(paths);
@@ -58,10 +62,35 @@ export async function download(options: DownloadOptions): Promise<DownloadResult
       diskStallMs: settings.idleTimeoutMs,
       durable: settings.durable,
     });
+    if (options.pieces) {
+      const current = session;
+      current.pieces = new PieceVerifier(
+        options.pieces,
+        (position, length) => current.readAt(position, length),
+        async (range) => {
+          if (current.pieceFailureHandler) await current.pieceFailureHandler(range);
+          else await current.rollback(...range);
+        },
+      );
+    }
     const rateLimiter = settings.limitRateBytesPerSecond
       ? new RateLimiter(settings.limitRateBytesPerSecond)
       : undefined;
-    const attempt = { adapter, url, rateLimiter, ...settings };
+    const sources = new SourceSet([url, ...(options.mirrors ?? [])], options.adapters, (event) =>
+      options.onEvent?.(event),
+    );
+    if (sources.isMulti) session.sourceReport = () => sources.report();
+    const attempt = {
+      sources,
+      hasHashes: checksum !== undefined || options.pieces !== undefined,
+      rateLimiter,
+      ...settings,
+      // With mirrors and no count given: one connection per source.
+      connections:
+        options.connections === undefined && sources.isMulti
+          ? Math.min(16, sources.all.length)
+          : settings.connections,
+    };
     const budget = new RetryBudget(settings.retries);
     // A partial with its journal means a server answered this download before: a refusal now is a
     // restart, not a typo'd port.
@@ -108,14 +137,35 @@ export async function download(options: DownloadOptions): Promise<DownloadResult
     const digest = hasher ? await hasher.finish(size) : undefined;
     if (signal.aborted) throw asRegetError(signal.reason, signal);
     await session.close();
+    // Which sources served which bytes, when several did: a mismatch then names them.
+    const served = sources.isMulti ? ` (${sources.describeServed()})` : '';
     if (checksum && digest !== checksum.hex) {
       await rename(paths.partial, paths.corrupt).catch(() => undefined);
       await removeJournal(paths.journal);
       throw new RegetError(
         ErrorCode.CHECKSUM,
-        `The ${checksum.algorithm} checksum does not match (expected ${checksum.hex}, got ${digest}); the bytes were kept as ${paths.corrupt}.`,
+        `The ${checksum.algorithm} checksum does not match (expected ${checksum.hex}, got ${digest}); the bytes were kept as ${paths.corrupt}${served}.`,
         { retryable: false },
       );
+    }
+    // No checksum given, but the server published one (Repr-Digest, Digest): it is checked too.
+    const published =
+      checksum === undefined && options.verifyPublishedDigest !== false
+        ? strongestDigest(session.publishedDigests)
+        : undefined;
+    let verified = checksum ? `${checksum.algorithm}:${digest}` : undefined;
+    if (published) {
+      const actual = await hashFile(paths.partial, published.algorithm, signal);
+      if (actual !== published.hex) {
+        await rename(paths.partial, paths.corrupt).catch(() => undefined);
+        await removeJournal(paths.journal);
+        throw new RegetError(
+          ErrorCode.CHECKSUM,
+          `The ${published.algorithm} digest the server published does not match (expected ${published.hex}, got ${actual}); the bytes were kept as ${paths.corrupt}${served}.`,
+          { retryable: false },
+        );
+      }
+      verified = `${published.algorithm}:${actual}`;
     }
     await finishFile(paths.partial, paths.destination, identity);
     await removeJournal(paths.journal);
@@ -127,7 +177,8 @@ export async function download(options: DownloadOptions): Promise<DownloadResult
       isAlreadyComplete,
       resumes: session.resumes,
       restarts: session.restarts,
-      checksum: checksum ? `${checksum.algorithm}:${digest}` : undefined,
+      checksum: verified,
+      sources: sources.isMulti ? sources.report() : undefined,
     };
   } catch (error) {
     await keepResumable(session);

@@ -1,5 +1,6 @@
 import type { RegetError } from './errors.js';
 import type { DownloadResult } from './options.js';
+import type { SourceReport } from './sources.js';
 
 /** Why a download starts again from zero instead of resuming. */
 export type RestartReason =
@@ -75,6 +76,8 @@ export type DownloadEvent =
       readonly etaSeconds: number | undefined;
       /** Connections transferring right now. */
       readonly connections: number;
+      /** With mirrors: bytes each source delivered in this call, primary first. */
+      readonly sources?: readonly SourceReport[] | undefined;
     }
   | {
       /**
@@ -95,6 +98,27 @@ export type DownloadEvent =
       readonly used: number;
       /** Why fewer connections than requested are used, when so. */
       readonly reason: string | undefined;
+    }
+  | {
+      /**
+       * Several sources (mirrors) serve this download: which answered this attempt's probe and are
+       * used. Once per attempt, after `probe`.
+       */
+      readonly type: 'sources';
+      /** The sources in use, without credentials, primary first. */
+      readonly used: readonly string[];
+    }
+  | {
+      /**
+       * A source is no longer used for this download: it disagreed on the size, served bytes that
+       * other sources or piece hashes contradict, kept failing, or trickled far below the others.
+       * Its ranges go to the sources left.
+       */
+      readonly type: 'source-dropped';
+      /** The source, without credentials. */
+      readonly url: string;
+      /** Why, in words. */
+      readonly reason: string;
     }
   | {
       /** Size and checksum were verified and the file renamed into place. */

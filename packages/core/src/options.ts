@@ -1,6 +1,8 @@
+import type { ChecksumAlgorithm } from './checksum.js';
 import type { Adapter } from './contract.js';
 import type { RegetError } from './errors.js';
 import type { DownloadEvent } from './events.js';
+import type { SourceReport } from './sources.js';
 
 /** What to do when the destination already exists and no partial download of it is on disk. */
 export type ExistingFilePolicy =
@@ -19,6 +21,26 @@ export interface DownloadOptions {
   readonly destination: string;
   /** The adapters to choose from by URL scheme. */
   readonly adapters: readonly Adapter[];
+  /**
+   * Other places that serve the same file (any protocol with an adapter). Every source is probed;
+   * one that disagrees on the size is dropped. Segments are spread across the sources, a fast one
+   * takes work from a slow one, and one that keeps failing, trickles far below the others or serves
+   * bytes the others contradict is dropped (a `source-dropped` event says why). Without a checksum
+   * or piece hashes, ranges from different sources are compared where they meet. Each source's own
+   * validator guards what it serves; the journal is the URL's, so a rerun may name other mirrors.
+   */
+  readonly mirrors?: readonly (string | URL)[] | undefined;
+  /**
+   * Hashes of consecutive pieces of the file (Metalink `<pieces>`): each piece is checked as soon
+   * as it is on disk, and journalled only once it passed. A piece that fails is fetched again from
+   * another source, and the source that served it is dropped.
+   */
+  readonly pieces?: PieceHashes | undefined;
+  /**
+   * Check the finished file against a digest the server published (HTTP `Repr-Digest`/`Digest`)
+   * when no `checksum` is given. Default true: a mismatch keeps the bytes as `.corrupt`.
+   */
+  readonly verifyPublishedDigest?: boolean | undefined;
 
   /**
    * Aborts promptly: the call rejects with a {@link RegetError} whose code is `ABORTED` (whatever
@@ -79,6 +101,15 @@ export interface DownloadOptions {
   readonly progressIntervalMs?: number | undefined;
 }
 
+/** Piece hashes: the file cut into pieces of `length` bytes (the last one shorter), each hashed. */
+export interface PieceHashes {
+  readonly algorithm: ChecksumAlgorithm;
+  /** Bytes per piece. */
+  readonly length: number;
+  /** Lower-case hex digests, one per piece, in order. */
+  readonly hashes: readonly string[];
+}
+
 /** What a finished download reports (the promise of {@link download} resolves with it). */
 export interface DownloadResult {
   /** Absolute path of the finished file. */
@@ -96,6 +127,11 @@ export interface DownloadResult {
   readonly resumes: number;
   /** Times the download started again from zero (remote changed, range ignored…). */
   readonly restarts: number;
-  /** The verified checksum, when one was asked for, as `algorithm:hex`. */
+  /**
+   * The verified checksum as `algorithm:hex`: the one asked for, or the one the server published
+   * (see {@link DownloadOptions.verifyPublishedDigest}).
+   */
   readonly checksum: string | undefined;
+  /** With mirrors: what each source delivered in this call, primary first. */
+  readonly sources?: readonly SourceReport[] | undefined;
 }

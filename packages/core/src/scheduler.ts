@@ -1,4 +1,13 @@
 import type { ByteRange } from './ranges.js';
+import type { Source } from './sources.js';
+
+/**
+ * A connection to another source takes over the whole rest of a range (not half of it) when the
+ * range's own source would need more than this many times as long to finish it.
+ */
+const takeOverRatio = 2;
+/** What a new request costs before its first byte, counted against taking over (ms). */
+const takeOverCostMs = 300;
 
 /** A range one connection is fetching; `end` shrinks when an idle connection steals half of it. */
 export interface Assignment {
@@ -7,6 +16,10 @@ export interface Assignment {
   position: number;
   /** Exclusive end; Infinity while the total is unknown. */
   end: number;
+  /** The source fetching it (with mirrors). */
+  source?: Source | undefined;
+  /** A connection to a much faster source took over all that was left of it. */
+  isTakenOver?: boolean;
 }
 
 /**
@@ -34,21 +47,67 @@ export class Scheduler {
     }
   }
 
-  /** The next range for an idle connection, or undefined when nothing is left worth taking. */
-  next(): Assignment | undefined {
+  /**
+   * The next range for an idle connection (reading from `source`, with mirrors), or undefined when
+   * nothing is left worth taking. With mirrors, the range that would finish last is split, a slow
+   * source never takes work from a faster one, and a source much faster than a range's own takes
+   * over all of what is left of it.
+   */
+  next(source?: Source): Assignment | undefined {
     const gap = this.#pending.shift();
-    if (gap) return this.#activate({ start: gap[0], position: gap[0], end: gap[1] });
+    if (gap) return this.#activate({ start: gap[0], position: gap[0], end: gap[1], source });
+    const rate = source?.rate;
     let victim: Assignment | undefined;
+    let victimCost = -1;
     for (const assignment of this.#active) {
-      if (!victim || assignment.end - assignment.position > victim.end - victim.position) victim = assignment;
+      const remaining = assignment.end - assignment.position;
+      const victimRate = assignment.source?.rate;
+      // Never from a faster source: the bytes would arrive later than where they are.
+      if (rate !== undefined && victimRate !== undefined && rate * takeOverRatio < victimRate) continue;
+      // Largest time left when the rates are known, largest remainder otherwise.
+      const cost = victimRate && rate ? remaining / victimRate : remaining;
+      if (cost > victimCost) {
+        victim = assignment;
+        victimCost = cost;
+      }
     }
     if (!victim || !Number.isFinite(victim.end)) return undefined;
     const remaining = victim.end - victim.position;
-    if (remaining < 2 * this.#minimumBytes) return undefined;
+    if (remaining <= 0) return undefined;
+    if (remaining < 2 * this.#minimumBytes) {
+      if (!this.#isWorthTakingOver(victim, source)) return undefined;
+      const taken = { start: victim.position, position: victim.position, end: victim.end, source };
+      victim.end = victim.position;
+      victim.isTakenOver = true;
+      return this.#activate(taken);
+    }
     const middle = victim.position + Math.floor(remaining / 2);
-    const stolen = { start: middle, position: middle, end: victim.end };
+    const stolen = { start: middle, position: middle, end: victim.end, source };
     victim.end = middle;
     return this.#activate(stolen);
+  }
+
+  /** Whether `source` would finish the rest of `victim` much sooner than its own source. */
+  #isWorthTakingOver(victim: Assignment, source: Source | undefined): boolean {
+    if (!source || !victim.source || victim.source === source) return false;
+    const rate = source.rate;
+    const victimRate = victim.source.rate;
+    if (rate === undefined || victimRate === undefined) return false;
+    const remaining = victim.end - victim.position;
+    const theirs = (remaining * 1000) / victimRate;
+    const ours = (remaining * 1000) / rate + takeOverCostMs;
+    return theirs > takeOverRatio * ours;
+  }
+
+  /** Bytes that must be fetched again (a piece that failed its hash): handed out like a gap. */
+  requeue(start: number, end: number): void {
+    this.#pending.push([start, end]);
+    this.#pending.sort((a, b) => a[0] - b[0]);
+  }
+
+  /** Whether a connection is still fetching (and so may requeue or free work). */
+  get isBusy(): boolean {
+    return this.#active.size > 0;
   }
 
   /** The connection finished its range. */

@@ -1,13 +1,15 @@
 import type { StreamingHasher } from './checksum.js';
-import type { Validator } from './contract.js';
+import type { PublishedDigest, Validator } from './contract.js';
 import type { DestinationPaths } from './destination.js';
 import { ErrorCode, RegetError } from './errors.js';
 import type { DownloadEvent, RestartReason } from './events.js';
 import { FlushAhead } from './flush-ahead.js';
 import { currentBoot, type Journal, removeJournal, writeJournal } from './journal.js';
 import { type FileIdentity, PartialFile } from './partial.js';
+import type { PieceVerifier } from './pieces.js';
 import { ProgressMeter } from './progress.js';
 import { type ByteRange, ByteRanges } from './ranges.js';
+import type { SourceReport } from './sources.js';
 
 /**
  * How often the journal is rewritten while bytes flow (after a flush of the data it claims). A fast
@@ -60,6 +62,14 @@ export class DownloadSession {
   hasReachedServer = false;
   /** The remote's modification time as last probed; the finished file gets it. */
   modifiedAt: Date | undefined;
+  /** Digests of the whole file the server published with the last probe (Repr-Digest, Digest). */
+  publishedDigests: readonly PublishedDigest[] | undefined;
+  /** Piece hashes to verify as pieces become whole (Metalink `<pieces>`). */
+  pieces: PieceVerifier | undefined;
+  /** Told when a piece fails its hash, by the attempt under way (drops its sources, fetches it again). */
+  pieceFailureHandler: ((range: ByteRange) => Promise<void>) | undefined;
+  /** With mirrors: what each source delivered, for progress events. */
+  sourceReport: (() => SourceReport[]) | undefined;
 
   readonly #emit: (event: DownloadEvent) => void;
   readonly #hasher: StreamingHasher | undefined;
@@ -173,6 +183,7 @@ export class DownloadSession {
     await this.#onDisk('write', file.writev(chunks, position));
     this.ranges.add(position, position + length);
     this.attemptWritten.add(position, position + length);
+    this.pieces?.written(position, position + length, this.ranges);
     this.#hasUnsyncedBytes = true;
     this.#bytesSinceCheckpoint += length;
     // Segmented, the checkpoints below already flush every few MiB; a 16 MiB flush-ahead beside them
@@ -197,6 +208,7 @@ export class DownloadSession {
   /** Forgets bytes written for a response that turned out unusable (never left claimed). */
   async rollback(start: number, end: number): Promise<void> {
     this.ranges.remove(start, end);
+    this.pieces?.forget(start, end);
     this.attemptWritten.remove(start, end);
     this.#forgetVoidedBytes();
     await this.checkpoint(true);
@@ -214,7 +226,10 @@ export class DownloadSession {
    */
   async voidAttempt(): Promise<void> {
     if (this.attemptWritten.size === 0) return;
-    for (const [start, end] of this.attemptWritten.toArray()) this.ranges.remove(start, end);
+    for (const [start, end] of this.attemptWritten.toArray()) {
+      this.ranges.remove(start, end);
+      this.pieces?.forget(start, end);
+    }
     this.attemptWritten.clear();
     this.#forgetVoidedBytes();
     await this.checkpoint(true);
@@ -236,6 +251,7 @@ export class DownloadSession {
     this.ranges.clear();
     this.attemptWritten.clear();
     this.#hasher?.reset();
+    this.pieces?.reset();
     // Truncate before the new journal is written: a crash in between leaves an empty file, never
     // old bytes under a new validator. A flush still running finishes first.
     await this.#flusher?.settle();
@@ -282,16 +298,19 @@ export class DownloadSession {
 
   async #persist(): Promise<void> {
     // The snapshot is taken before the flush, so the journal claims only bytes the flush covered.
-    const claimed = new ByteRanges(this.ranges.toArray());
+    let claimed = new ByteRanges(this.ranges.toArray());
     this.#bytesSinceCheckpoint = 0;
     if (this.unverified) claimed.remove(...this.unverified);
+    // With piece hashes, only pieces that passed are claimed.
+    if (this.pieces) claimed = this.pieces.claimable(claimed);
     const journal: Journal = {
       version: 1,
       url: this.url,
       total: this.total,
       validator: this.validator,
       ranges: claimed.toArray(),
-      isSegmented: this.isSegmented,
+      // Claims that skip unverified pieces: the file's length says nothing about the bytes past them.
+      isSegmented: this.isSegmented || this.pieces !== undefined,
       // Not flushed: the claims hold only until the machine restarts (a durable run's first flush
       // covers every byte of the file, earlier runs' included, and drops the mark).
       unflushedBoot: this.#isDurable ? undefined : currentBoot(),
@@ -374,6 +393,7 @@ export class DownloadSession {
       total: this.total,
       ...reading,
       connections: this.connections,
+      ...(this.sourceReport ? { sources: this.sourceReport() } : {}),
     });
   }
 

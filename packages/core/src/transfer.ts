@@ -20,7 +20,7 @@ export interface PumpPlan {
   readonly writeFrom: number;
   /** Where to stop (successfully) even if the server sends more; it may shrink while bytes flow. */
   readonly stopAt: () => number | undefined;
-  /** Told the offset after each write. */
+  /** Told the offset after each write, as soon as the write is under way. */
   readonly onAdvance: (position: number) => void;
   readonly signal: AbortSignal;
   readonly watchdog: Watchdog;
@@ -109,9 +109,11 @@ export async function pump(
       }
       if (position >= plan.writeFrom) session.verifiedUpTo(plan.writeFrom);
       if (chunk.length > 0) {
+        // Told before the write is awaited: a connection taking over the rest of this range must
+        // start past the bytes already on their way to the disk.
+        plan.onAdvance(position + chunk.length);
         await held(buffer.push(position, chunk));
         position += chunk.length;
-        plan.onAdvance(position);
         if (plan.rateLimiter) await held(plan.rateLimiter.take(chunk.length, plan.signal));
       }
       const end = plan.stopAt();

@@ -1,11 +1,12 @@
-import type { ReadRequest, ReadResponse, Remote, RemoteStat } from './contract.js';
+import type { ReadRequest, ReadResponse, RemoteStat } from './contract.js';
 import { ErrorCode, isRegetError, RegetError } from './errors.js';
 import type { RestartReason } from './events.js';
 import { overlapStart } from './overlap.js';
 import type { RateLimiter } from './rate-limit.js';
 import type { Assignment, Scheduler } from './scheduler.js';
 import type { DownloadSession } from './session.js';
-import { abortable, type LowSpeedGuard, Watchdog } from './timeout.js';
+import { maxSourceFailures, type Source, type SourceSet } from './sources.js';
+import { abortable, type LowSpeedGuard, sleep, Watchdog } from './timeout.js';
 import { OverlapMismatch, pump } from './transfer.js';
 
 /** Raised when the bytes on disk must go; the attempt turns it into a restart or an error. */
@@ -15,16 +16,30 @@ export class RestartNeeded extends Error {
   }
 }
 
+/**
+ * A mirror proved unusable for this download (another size or version, ranges ignored, bytes that
+ * contradict the others): it is dropped, not the download restarted.
+ */
+export class SourceFault extends Error {
+  /** Whether what the source wrote in this call is suspect and must be fetched again. */
+  readonly isDataSuspect: boolean;
+  constructor(reason: string, isDataSuspect: boolean) {
+    super(reason);
+    this.isDataSuspect = isDataSuspect;
+  }
+}
+
 /** What every connection of one attempt shares. */
 export interface WorkerContext {
   readonly session: DownloadSession;
-  readonly remote: Remote;
+  /** Where the bytes come from: the URL, and mirrors when given. */
+  readonly sources: SourceSet;
+  /** The probe answer this attempt decided on. */
   readonly stat: RemoteStat;
   readonly scheduler: Scheduler;
   readonly mustVerify: boolean;
   readonly overlapBytes: number;
   readonly idleTimeoutMs: number;
-  readonly host: string;
   readonly rateLimiter: RateLimiter | undefined;
   readonly lowSpeed: LowSpeedGuard | undefined;
   /** Several connections: another may take over the end of any range, so every read names its end. */
@@ -37,7 +52,13 @@ function check(
   request: ReadRequest,
   response: ReadResponse,
   writeFrom: number,
+  source: Source,
+  isMulti: boolean,
 ): void {
+  if (isMulti && !source.isPrimary) {
+    checkMirror(session, request, response, writeFrom, source);
+    return;
+  }
   const hasBytes = session.ranges.size > 0;
   // Once one answer of this attempt was accepted, other connections may be writing its version:
   // a different one is a change, never something to adopt (bytes in a write buffer are not in ranges yet).
@@ -70,21 +91,53 @@ function check(
 }
 
 /**
+ * A mirror's answer: its own validator guards it (mirrors rarely share an ETag), and the size must
+ * be the download's. Anything else is the mirror's fault, never a reason to restart the download.
+ */
+function checkMirror(
+  session: DownloadSession,
+  request: ReadRequest,
+  response: ReadResponse,
+  writeFrom: number,
+  source: Source,
+): void {
+  if (response.validator && source.validator && response.validator.value !== source.validator.value) {
+    throw new SourceFault('it changed during the download', false);
+  }
+  if (response.total !== undefined && session.total !== undefined && response.total !== session.total) {
+    throw new SourceFault(`it now has ${response.total} bytes, not ${session.total}`, false);
+  }
+  if (response.start !== request.start) {
+    // Start before the request is fine only over bytes on disk (they are compared, not written).
+    if (response.start > request.start || !session.ranges.covers(response.start, writeFrom)) {
+      throw new SourceFault(
+        response.start === 0 ? 'it does not serve ranges' : 'it answered another range than asked',
+        false,
+      );
+    }
+  }
+}
+
+/**
  * An answer saying the requested start is at or past the end of the file (HTTP 416). One that does
  * not say how large the file is (FAULTS HTTP-03 c) is ambiguous: the size is asked again, since the
  * probe before the read may be out of date, rather than taking the file for changed or complete.
  */
 async function unsatisfiable(
   context: WorkerContext,
+  source: Source,
   request: ReadRequest,
   response: ReadResponse,
   signal: AbortSignal,
 ): Promise<void> {
   const { session } = context;
+  if (context.sources.isMulti && !source.isPrimary) {
+    throw new SourceFault('it refused a range inside the file', false);
+  }
   let total = response.total;
   let isReprobed = false;
   if (total === undefined) {
-    const fresh = await abortable(context.remote.stat(signal), signal);
+    const fresh = await abortable(source.remote!.stat(signal), signal);
     const validator = session.validator;
     if (fresh.validator && validator && fresh.validator.value !== validator.value) {
       throw new RestartNeeded('remote changed');
@@ -147,17 +200,21 @@ function rangeFailure(session: DownloadSession, start: number, error: unknown): 
  */
 async function fetchAssignment(
   context: WorkerContext,
+  source: Source,
   assignment: Assignment,
   signal: AbortSignal,
   watchdog: Watchdog,
 ) {
   const { session } = context;
+  const remote = source.remote!;
   // The overlap is checked once per assignment: a short answer that ends inside the window goes on
   // from where it stopped, and later slices follow bytes this very attempt checked and wrote.
   let isChecked = !context.mustVerify;
   let checkedUpTo: number | undefined;
   for (;;) {
     const from = assignment.position;
+    // Another source took over all that was left of this range (it is much faster): stop here.
+    if (assignment.isTakenOver && assignment.end <= from) return;
     const coveredFrom = session.ranges.rangeStartAt(from) ?? from;
     // The overlap: the window before `from`, moved back while its bytes cannot tell versions apart.
     const start = isChecked
@@ -180,26 +237,44 @@ async function fetchAssignment(
       signal,
     };
     const onRangeFailure = (error: unknown) => rangeFailure(session, start, error);
-    const response = await abortable(context.remote.read(request), signal).catch(onRangeFailure);
+    const response = await abortable(remote.read(request), signal).catch(onRangeFailure);
     watchdog.touch();
     if (response.isUnsatisfiable) {
-      await unsatisfiable(context, request, response, signal);
+      await unsatisfiable(context, source, request, response, signal);
       watchdog.touch();
       assignment.position = assignment.end;
       return;
     }
-    check(session, request, response, from);
+    check(session, request, response, from, source, context.sources.isMulti);
+    let lastTick = performance.now();
     const result = await pump(session, response, {
       writeFrom: from,
-      stopAt: () => (Number.isFinite(assignment.end) ? assignment.end : undefined),
+      // A source dropped meanwhile (a piece it served failed): stop at the next chunk.
+      stopAt: () =>
+        source.dropped !== undefined
+          ? assignment.position
+          : Number.isFinite(assignment.end)
+            ? assignment.end
+            : undefined,
       onAdvance: (position) => {
-        assignment.position = Math.max(assignment.position, position);
+        if (position > assignment.position) {
+          const written = Math.max(from, assignment.position);
+          if (position > written) {
+            source.served.add(written, position);
+            source.bytes += position - written;
+          }
+          assignment.position = position;
+        }
+        const now = performance.now();
+        source.connectionMs += now - lastTick;
+        lastTick = now;
       },
       signal,
       watchdog,
       rateLimiter: context.rateLimiter,
       lowSpeed: context.lowSpeed,
     }).catch(onRangeFailure);
+    if (source.dropped !== undefined) throw new SourceFault(source.dropped, false);
     checkedUpTo = result.end;
     isChecked ||= result.end >= from;
     // Unknown size, and an answer that declared no end of its own (a 200, an FTP RETR, SFTP to EOF):
@@ -212,6 +287,7 @@ async function fetchAssignment(
     }
     if (session.total !== undefined) assignment.end = Math.min(assignment.end, session.total);
     if (assignment.position >= assignment.end && isChecked) return;
+    if (assignment.isTakenOver && assignment.end <= result.end) return;
     if (result.end <= start) {
       throw new RegetError(
         ErrorCode.PARTIAL,
@@ -224,23 +300,136 @@ async function fetchAssignment(
 /**
  * One connection: takes ranges from the scheduler until none is left. A retryable failure ends
  * this connection and returns its unfetched bytes to the pool for the others; anything else
- * (a restart, a protocol error, an abort) is thrown to stop the whole attempt.
+ * (a restart, a protocol error, an abort) is thrown to stop the whole attempt. With mirrors, the
+ * connection moves to another source after a failure, and a source at fault is dropped.
  */
 export async function runWorker(
   context: WorkerContext,
   attemptSignal: AbortSignal,
 ): Promise<RegetError | undefined> {
+  const { sources } = context;
+  let failure: RegetError | undefined;
+  let avoid: Source | undefined;
+  for (;;) {
+    // With mirrors, a source is chosen for every range: the least busy, so one that failed is
+    // tried again by the next connection free, until it fetches a range or is dropped.
+    const source = sources.acquire(avoid);
+    if (!source) return failure;
+    let outcome: RegetError | 'done' | 'idle';
+    try {
+      outcome = await readFrom(context, source, attemptSignal);
+    } catch (error) {
+      if (!sources.isMulti || attemptSignal.aborted) throw error;
+      const fault = sourceFault(source, error);
+      if (!fault) throw error;
+      await dropSource(context, source, fault);
+      outcome = 'done';
+    } finally {
+      sources.release(source);
+    }
+    if (outcome === 'idle') {
+      // No work left; but a source dropped while waiting leaves the connection to another one.
+      if (source.dropped === undefined) return undefined;
+      continue;
+    }
+    if (outcome === 'done') {
+      failure = undefined;
+      avoid = undefined;
+      continue;
+    }
+    failure = outcome;
+    if (!sources.isMulti) return failure;
+    source.failures += 1;
+    if (source.failures >= maxSourceFailures) {
+      sources.drop(source, `it failed ${source.failures} times in a row (${failure.message})`);
+    }
+    // Another live source takes over; with none, the attempt ends and is retried.
+    if (source.dropped === undefined && !sources.live().some((other) => other !== source)) return failure;
+    avoid = source;
+  }
+}
+
+/** What makes a mirror unusable, from an error its connection raised; undefined when not its fault. */
+function sourceFault(source: Source, error: unknown): SourceFault | undefined {
+  if (error instanceof SourceFault) return error;
+  if (error instanceof OverlapMismatch) {
+    // The primary decides what the file is: bytes on disk it contradicts mean a change.
+    if (source.isPrimary) return undefined;
+    return new SourceFault(`its bytes differ from the others at offset ${error.offset}`, true);
+  }
+  if (isRegetError(error, ErrorCode.PROTOCOL) || isRegetError(error, ErrorCode.RANGE_NOT_SUPPORTED)) {
+    return new SourceFault(`its answer could not be used (${error.message})`, true);
+  }
+  if (!source.isPrimary && error instanceof RestartNeeded) {
+    return new SourceFault(`it ${error.reason === 'remote changed' ? 'changed' : error.reason}`, false);
+  }
+  if (!source.isPrimary && isRegetError(error) && !error.retryable) {
+    return new SourceFault(error.message, false);
+  }
+  return undefined;
+}
+
+/** Drops a source; bytes it wrote in this call go back to be fetched from the others when suspect. */
+export async function dropSource(context: WorkerContext, source: Source, fault: SourceFault): Promise<void> {
+  context.sources.drop(source, fault.message);
+  if (!fault.isDataSuspect) return;
+  for (const [start, end] of source.served.toArray()) {
+    await context.session.rollback(start, end);
+    context.scheduler.requeue(start, end);
+  }
+  source.served.clear();
+}
+
+/**
+ * How long an idle connection to a mirror waits before asking again for work while others are
+ * still fetching: their rates may show by then that it should take over, or a piece that failed
+ * its hash may come back to be fetched.
+ */
+const idleRecheckMs = 100;
+
+/** The next range for this connection; with mirrors, waits while other connections may free work. */
+async function nextAssignment(
+  context: WorkerContext,
+  source: Source,
+  signal: AbortSignal,
+  watchdog: Watchdog,
+): Promise<Assignment | undefined> {
+  const { scheduler, sources } = context;
+  if (!sources.isMulti) return scheduler.next();
+  for (;;) {
+    const assignment = scheduler.next(source);
+    if (assignment || !scheduler.isBusy || source.dropped !== undefined) return assignment;
+    // Waiting for work is not the server's silence.
+    await watchdog.hold(sleep(idleRecheckMs, signal));
+  }
+}
+
+/**
+ * Reads from one source: every range the scheduler has (one source), or one range (mirrors, so
+ * that the next is given to the least busy source). 'idle' when no work was left.
+ */
+async function readFrom(
+  context: WorkerContext,
+  source: Source,
+  attemptSignal: AbortSignal,
+): Promise<RegetError | 'done' | 'idle'> {
   const controller = new AbortController();
   const onAbort = () => controller.abort(attemptSignal.reason);
   attemptSignal.addEventListener('abort', onAbort, { once: true });
   if (attemptSignal.aborted) onAbort();
-  const watchdog = new Watchdog(context.idleTimeoutMs, controller, context.host);
+  const watchdog = new Watchdog(context.idleTimeoutMs, controller, source.host);
   context.session.connections += 1;
   try {
-    for (let assignment = context.scheduler.next(); assignment; assignment = context.scheduler.next()) {
+    for (;;) {
+      if (source.dropped !== undefined) return 'idle';
+      const assignment = await nextAssignment(context, source, controller.signal, watchdog);
+      if (!assignment) return 'idle';
       try {
-        await fetchAssignment(context, assignment, controller.signal, watchdog);
+        await fetchAssignment(context, source, assignment, controller.signal, watchdog);
         context.scheduler.done(assignment);
+        // Failures count in a row: a range fetched to its end clears them.
+        source.failures = 0;
+        if (context.sources.isMulti) return 'done';
       } catch (error) {
         context.scheduler.release(assignment);
         if (error instanceof RestartNeeded || error instanceof OverlapMismatch || attemptSignal.aborted)
@@ -253,7 +442,6 @@ export async function runWorker(
         throw failure;
       }
     }
-    return undefined;
   } finally {
     context.session.connections -= 1;
     watchdog.stop();

@@ -27,3 +27,4 @@ export {
 } from './memory/memory-server.js';
 export { memoryConformanceTarget } from './memory/target.js';
 export * from './sftp/index.js';
+export { startThrottledProxy, type ThrottledProxy } from './throttled-proxy.js';

@@ -1,0 +1,215 @@
+import { createHash } from 'node:crypto';
+import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type DownloadEvent, type DownloadOptions, download, ErrorCode } from '@reget/core';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { ConformanceServer } from './conformance/target.js';
+import { makeContent, sha256 } from './content.js';
+import { ftpConformanceTarget } from './ftp/target.js';
+import { failureOf } from './harness.js';
+import { httpConformanceTarget } from './http/target.js';
+import { sftpConformanceTarget } from './sftp/target.js';
+import { startThrottledProxy } from './throttled-proxy.js';
+
+// One file from several sources of mixed protocols at once (mirrors), over real loopback servers.
+const size = 6 * 1024 * 1024 + 321;
+const pieceLength = 256 * 1024;
+const content = makeContent(size, 41);
+
+/** The same size, other bytes: one byte changed in every piece. */
+function tampered(): Buffer {
+  const copy = Buffer.from(content);
+  for (let at = pieceLength / 2; at < size; at += pieceLength) copy[at] = (copy[at]! + 1) % 256;
+  return copy;
+}
+
+function pieceHashes(data: Uint8Array) {
+  const hashes: string[] = [];
+  for (let at = 0; at < data.length; at += pieceLength) {
+    hashes.push(
+      createHash('sha256')
+        .update(data.subarray(at, at + pieceLength))
+        .digest('hex'),
+    );
+  }
+  return { algorithm: 'sha256' as const, length: pieceLength, hashes };
+}
+
+const exists = (path: string) =>
+  stat(path).then(
+    () => true,
+    () => false,
+  );
+
+describe('one file from many sources (mirrors)', () => {
+  let http: ConformanceServer;
+  let ftp: ConformanceServer;
+  let sftp: ConformanceServer;
+  let directory: string;
+  let events: DownloadEvent[];
+  let counter = 0;
+
+  beforeAll(async () => {
+    [http, ftp, sftp] = await Promise.all([
+      httpConformanceTarget().start(),
+      ftpConformanceTarget().start(),
+      sftpConformanceTarget().start(),
+    ]);
+    directory = await mkdtemp(join(tmpdir(), 'reget-mirrors-'));
+  });
+  afterAll(async () => {
+    await Promise.all([http?.close(), ftp?.close(), sftp?.close()]);
+    if (directory) await rm(directory, { recursive: true, force: true });
+  });
+  beforeEach(() => {
+    events = [];
+    for (const server of [http, ftp, sftp]) {
+      server.setFaults({});
+      server.resetCounters();
+    }
+  });
+
+  /** Puts the file (or another body) on each server; returns the path and a fresh destination. */
+  async function publish(bodies: { http?: Uint8Array; ftp?: Uint8Array; sftp?: Uint8Array } = {}) {
+    const name = `m${++counter}.bin`;
+    await http.putFile(`/${name}`, bodies.http ?? content);
+    await ftp.putFile(`/${name}`, bodies.ftp ?? content);
+    await sftp.putFile(`/${name}`, bodies.sftp ?? content);
+    return { path: `/${name}`, destination: join(directory, name) };
+  }
+
+  function options(url: string, mirrors: string[], destination: string): DownloadOptions {
+    return {
+      url,
+      mirrors,
+      destination,
+      adapters: [http.adapter, ftp.adapter, sftp.adapter],
+      connections: 3,
+      retries: 3,
+      retryDelayMs: 1,
+      connectTimeoutMs: 5_000,
+      idleTimeoutMs: 10_000,
+      onEvent: (event) => events.push(event),
+    };
+  }
+
+  const dropped = () =>
+    events.flatMap((event) => (event.type === 'source-dropped' ? [`${event.url}: ${event.reason}`] : []));
+
+  it('fetches one file from an HTTP, an FTP and an SFTP server at once, byte for byte', async () => {
+    const { path, destination } = await publish();
+    const result = await download(options(http.url(path), [ftp.url(path), sftp.url(path)], destination));
+    expect(sha256(await readFile(destination))).toBe(sha256(content));
+    // Counted at the servers: each one served part of the file.
+    for (const server of [http, ftp, sftp]) expect(server.transferStarts().length).toBeGreaterThan(0);
+    expect(result.sources?.map((source) => source.bytes > 0)).toEqual([true, true, true]);
+    expect(result.sources?.reduce((sum, source) => sum + source.bytes, 0)).toBe(size);
+    const used = events.find((event) => event.type === 'sources');
+    expect(used?.type === 'sources' && used.used.length).toBe(3);
+    expect(dropped()).toEqual([]);
+  });
+
+  it('drops a mirror that keeps dying mid-way, and its ranges go to the others', async () => {
+    const { path, destination } = await publish();
+    ftp.setFaults({ dropAfterBytes: 100_000 });
+    // The good sources at 4 MiB/s each: the download lasts long enough for every free connection
+    // to try the failing mirror again (ranges are small), until it is dropped.
+    const slowHttp = await startThrottledProxy(Number(new URL(http.url(path)).port), 4 << 20);
+    const slowSftp = await startThrottledProxy(Number(new URL(sftp.url(path)).port), 4 << 20);
+    try {
+      const result = await download({
+        ...options(slowHttp.via(http.url(path)), [ftp.url(path), slowSftp.via(sftp.url(path))], destination),
+        minSegmentBytes: 200_000,
+      });
+      expect(sha256(await readFile(destination))).toBe(sha256(content));
+      expect(dropped()).toEqual([expect.stringMatching(/^ftp:.*failed 3 times in a row/)]);
+      expect(result.sources?.[1]?.dropped).toMatch(/failed 3 times/);
+      expect(result.sources?.[1]?.bytes).toBeLessThanOrEqual(3 * 100_000);
+    } finally {
+      await Promise.all([slowHttp.close(), slowSftp.close()]);
+    }
+  });
+
+  it('drops a mirror whose file has another size at its probe', async () => {
+    const { path, destination } = await publish({ sftp: Buffer.concat([content, Buffer.from('x')]) });
+    const result = await download(options(http.url(path), [ftp.url(path), sftp.url(path)], destination));
+    expect(sha256(await readFile(destination))).toBe(sha256(content));
+    expect(dropped()).toEqual([expect.stringMatching(new RegExp(`^sftp:.*has ${size + 1} bytes`))]);
+    expect(sftp.transferStarts()).toEqual([]);
+    expect(result.sources?.[2]?.bytes).toBe(0);
+  });
+
+  it('takes the work of a mirror twenty times slower than the others', async () => {
+    const { path, destination } = await publish();
+    // A slow HTTP mirror: the same server behind a proxy that passes 256 KiB/s.
+    const proxy = await startThrottledProxy(Number(new URL(http.url(path)).port), 256 * 1024);
+    try {
+      const slow = proxy.via(http.url(path));
+      const result = await download(options(ftp.url(path), [sftp.url(path), slow], destination));
+      expect(sha256(await readFile(destination))).toBe(sha256(content));
+      // Its first third (2 MiB) would take 8 s at its rate: the fast sources took over most of it.
+      expect(result.sources?.[2]?.bytes).toBeLessThan(640 * 1024);
+    } finally {
+      await proxy.close();
+    }
+  });
+
+  it('heals a piece a mirror served wrong: the piece hash catches it, another source fetches it', async () => {
+    const { path, destination } = await publish({ ftp: tampered() });
+    const result = await download({
+      ...options(http.url(path), [ftp.url(path), sftp.url(path)], destination),
+      pieces: pieceHashes(content),
+    });
+    expect(sha256(await readFile(destination))).toBe(sha256(content));
+    expect(dropped()).toEqual([expect.stringMatching(/^ftp:.*failed their piece hash/)]);
+    expect(result.sources?.[1]?.dropped).toBeDefined();
+  });
+
+  it('without piece hashes, a checksum mismatch keeps the bytes as .corrupt and names the sources', async () => {
+    const { path, destination } = await publish({ ftp: tampered() });
+    const error = await failureOf(
+      download({
+        ...options(http.url(path), [ftp.url(path), sftp.url(path)], destination),
+        checksum: `sha256:${sha256(content)}`,
+      }),
+    );
+    expect(error.code).toBe(ErrorCode.CHECKSUM);
+    expect(error.message).toContain(`${ftp.url(path).replace(/\/\/[^@]*@/, '//')} served bytes`);
+    expect(await exists(`${destination}.corrupt`)).toBe(true);
+    expect(await exists(destination)).toBe(false);
+  });
+
+  it('without any hash, a mirror serving other bytes is caught where ranges meet, and dropped', async () => {
+    const other = makeContent(size, 42);
+    const { path, destination } = await publish({ sftp: other });
+    const result = await download(options(http.url(path), [ftp.url(path), sftp.url(path)], destination));
+    expect(sha256(await readFile(destination))).toBe(sha256(content));
+    expect(dropped()).toEqual([expect.stringMatching(/^sftp:.*disagree with the other sources/)]);
+    expect(result.sources?.[2]?.dropped).toBeDefined();
+  });
+
+  it('resumes an interrupted download with another list of mirrors', async () => {
+    const { path, destination } = await publish();
+    const controller = new AbortController();
+    const first = options(http.url(path), [ftp.url(path), sftp.url(path)], destination);
+    const interrupted = await failureOf(
+      download({
+        ...first,
+        progressIntervalMs: 0,
+        signal: controller.signal,
+        onEvent: (event) => {
+          if (event.type === 'progress' && event.bytesOnDisk > size / 3) controller.abort();
+        },
+      }),
+    );
+    expect(interrupted.code).toBe(ErrorCode.ABORTED);
+    expect(await exists(`${destination}.part`)).toBe(true);
+    for (const server of [http, ftp, sftp]) server.resetCounters();
+    const result = await download(options(http.url(path), [sftp.url(path)], destination));
+    expect(sha256(await readFile(destination))).toBe(sha256(content));
+    expect(result.resumes).toBe(1);
+    expect(ftp.transferStarts()).toEqual([]);
+    expect(result.fetchedBytes).toBeLessThan(size);
+  });
+});
