@@ -23,6 +23,11 @@ export interface DownloadFlags {
   readonly timeout?: number;
   readonly checksum?: string;
   readonly checksumFile?: string;
+  /** `--mirror`, repeatable: other places serving the one URL's file. */
+  readonly mirror?: readonly string[];
+  /** `--metalink <file|url>`. */
+  readonly metalink?: string;
+  readonly followMirrors?: boolean;
   /** true: `--restart`; false: `--no-restart`; undefined: neither. */
   readonly restart?: boolean;
   readonly overwrite?: boolean;
@@ -89,6 +94,21 @@ export function addDownloadOptions(command: Command): Command {
         'verify each file against its line in <file> (SHA256SUMS style, GNU or BSD; sha512, sha256, sha1, md5); a file with no line is an error before anything is downloaded',
       ).conflicts('checksum'),
     )
+    .option(
+      '--mirror <url>',
+      'another place serving the same file (repeatable, any protocol); segments come from all of them',
+      collectMirror,
+    )
+    .addOption(
+      new Option(
+        '--metalink <file|url>',
+        'download every file a Metalink (.meta4, .metalink) lists into -d, from all its mirrors, verified by its hashes',
+      ).conflicts(['checksum', 'checksumFile', 'mirror']),
+    )
+    .option(
+      '--follow-mirrors',
+      'also use the mirrors an HTTP server announces (Link: rel=duplicate), which sends requests to those hosts',
+    )
     .addOption(new Option('--restart', 'ignore any partial download and start from zero'))
     .addOption(new Option('--no-restart', 'fail (exit 8) instead of starting again when the remote changed'))
     .addOption(
@@ -134,6 +154,10 @@ export function addDownloadOptions(command: Command): Command {
     .option('--json', 'print one JSON object per event on standard output')
     .option('-q, --quiet', 'print nothing but errors')
     .option('--debug', 'show stack traces with errors');
+}
+
+function collectMirror(text: string, previous: readonly string[] | undefined): readonly string[] {
+  return [...(previous ?? []), text];
 }
 
 function jobs(text: string): number {

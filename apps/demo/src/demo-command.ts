@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { redactUrl } from '@reget/core';
 import { makeContent, sha256 } from '@reget/testkit';
 import { describeDemoStart, describeKept } from './demo-messages.js';
+import { runMirrorsScene } from './demo-mirrors.js';
 import { type DemoFlags, withDemoDefaults } from './demo-options.js';
 import { type DemoRow, type DemoVersions, runScenario } from './demo-scenario.js';
 import { closeDemoServers, type DemoServer, startDemoServers } from './demo-servers.js';
@@ -21,7 +22,8 @@ const demoPath = '/demo.bin';
 /**
  * `reget demo`: starts testkit's HTTP, FTP and SFTP servers on 127.0.0.1, and for each protocol
  * downloads a generated file while the server cuts connections and replaces the file once (see
- * {@link runScenario}), through the same progress display as a download. Ends with a table; exits
+ * {@link runScenario}), then one file from all three at once with a mirror serving bad bytes (see
+ * {@link runMirrorsScene}), through the same progress display as a download. Ends with a table; exits
  * 0 when every download matched the server's file by sha256, 8 otherwise, 130 on Ctrl-C. Needs no
  * network; the files go to a temporary directory removed at the end unless `--keep`.
  */
@@ -72,6 +74,24 @@ export async function runDemoCommand(rawFlags: Partial<DemoFlags>, io: Io): Prom
           limitRateBytesPerSecond: flags.limitRate,
           reporter,
           narrate,
+          signal: interrupt.signal,
+        }),
+      );
+    }
+    const [http, ftp, sftp] = servers.map((entry) => entry.server);
+    if (!interrupt.isInterrupted && http && ftp && sftp) {
+      rows.push(
+        await runMirrorsScene({
+          http,
+          ftp,
+          sftp,
+          versions,
+          directory,
+          index: servers.length,
+          limitRateBytesPerSecond: flags.limitRate,
+          reporter,
+          narrate,
+          scrub: (url) => scrubber.addUrl(url),
           signal: interrupt.signal,
         }),
       );

@@ -50,7 +50,8 @@ export interface ScenarioContext {
 
 /** One row of the demo's summary table. */
 export interface DemoRow {
-  readonly protocol: DemoProtocol;
+  /** The protocol, or `MIRRORS` for the scene that uses all three at once. */
+  readonly protocol: DemoProtocol | 'MIRRORS';
   /** Size of the file. */
   readonly size: number;
   /** File bytes the server sent over both runs (cut responses included). */
@@ -148,7 +149,7 @@ async function partialSize(destination: string): Promise<number> {
 }
 
 /** Hex sha256 of a file, read as a stream (the demo file can be large). */
-async function sha256OfFile(path: string): Promise<string> {
+export async function sha256OfFile(path: string): Promise<string> {
   const hash = createHash('sha256');
   for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
   return hash.digest('hex');

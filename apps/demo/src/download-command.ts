@@ -189,6 +189,9 @@ function downloadOptions(
     // 0 is "no limit", as for curl and wget.
     limitRateBytesPerSecond: flags.limitRate === 0 ? undefined : flags.limitRate,
     checksum: job.checksum,
+    mirrors: job.mirrors,
+    pieces: job.pieces,
+    followDuplicates: flags.followMirrors === true,
     // --restart ignores the partial; --no-restart refuses to throw one away.
     restart: flags.restart === true,
     allowRestart: flags.restart !== false,

@@ -7,6 +7,7 @@ import { type AdapterSettings, loadAdapters } from './adapters.js';
 import type { DownloadFlags } from './args.js';
 import type { Io } from './io.js';
 import type { Job } from './job.js';
+import { planMetalink } from './metalink-plan.js';
 import {
   assertDistinctDestinations,
   assertOutputDirectory,
@@ -17,7 +18,7 @@ import {
 } from './output-name.js';
 import { passphraseVariable, passwordVariable, promptPassword, withPassword } from './password.js';
 import { isSensitiveHeader, type SecretScrubber } from './secrets.js';
-import { parseInputLine, parseUserUrl, readInputFile } from './url-input.js';
+import { parseInputSources, parseUserUrl, readInputFile } from './url-input.js';
 
 /** Everything checked and ready: the files to fetch and the adapters to fetch them with. */
 export interface DownloadPlan {
@@ -49,8 +50,12 @@ export async function planDownloads(
   const { io, scrubber } = context;
   const inputUrls = flags.inputFile === undefined ? [] : await readInputFile(flags.inputFile, io.stdin);
   checkCombinations(urlArgs.length + inputUrls.length, flags);
-  const parsed = [...urlArgs.map((text) => parseUserUrl(text)), ...inputUrls.map(parseInputLine)];
-  for (const url of parsed) scrubber.addUrl(url);
+  const mirrorUrls = (flags.mirror ?? []).map((text) => parseUserUrl(text));
+  const inputSources = inputUrls.map(parseInputSources);
+  const parsed = [...urlArgs.map((text) => parseUserUrl(text)), ...inputSources.map((line) => line[0]!)];
+  // Mirrors per file: --mirror for the one URL, the tab-separated rest of each -i line.
+  const parsedMirrors = [...urlArgs.map(() => mirrorUrls), ...inputSources.map((line) => line.slice(1))];
+  for (const url of [...parsed, ...parsedMirrors.flat()]) scrubber.addUrl(url);
   for (const [name, value] of Object.entries(flags.header ?? {}))
     if (isSensitiveHeader(name)) scrubber.add(value);
   if (flags.dir !== undefined) await assertOutputDirectory(flags.dir);
@@ -81,10 +86,12 @@ export async function planDownloads(
     acceptsNewHostKey: flags.acceptNewHostKey === true,
     onHostKeyAdded: context.onHostKeyAdded,
   };
+  if (flags.metalink !== undefined) return planMetalink(flags.metalink, flags, settings, context);
   const checksumOf =
     flags.checksumFile === undefined ? undefined : await readChecksumFile(flags.checksumFile);
   const passwordSource = flags.passwordPrompt ? 'prompt' : password !== undefined ? 'environment' : undefined;
-  const adapters = await loadAdapters(urls, settings);
+  const mirrorsOf = parsedMirrors.map((list) => list.map((url) => withPassword(url, password)));
+  const adapters = await loadAdapters([...urls, ...mirrorsOf.flat()], settings);
   const jobs: Job[] = [];
   for (const [index, url] of urls.entries()) {
     const destination = await chooseDestination(url, flags, adapters, context);
@@ -97,6 +104,7 @@ export async function planDownloads(
       passwordSource: passwordSourceOf(parsed[index] ?? url, passwordSource),
       isRestartRefused: flags.restart === false,
       checksum: checksumOf ? checksumOf(url, destination) : flags.checksum,
+      mirrors: mirrorsOf[index]?.length ? mirrorsOf[index] : undefined,
     });
   }
   assertDistinctDestinations(jobs);
@@ -114,6 +122,15 @@ function passwordSourceOf(url: URL, given: Job['passwordSource']): Job['password
 }
 
 function checkCombinations(urlCount: number, flags: DownloadFlags): void {
+  if (flags.metalink !== undefined) {
+    if (urlCount > 0) throw badInput('--metalink names the files to download; give no other URL with it.');
+    return;
+  }
+  if (flags.mirror !== undefined && urlCount !== 1) {
+    throw badInput(
+      `--mirror names other places for one file but ${urlCount} URLs were given; for many files, put each file's mirrors on its line of -i, separated by tabs.`,
+    );
+  }
   if (urlCount === 0 && flags.inputFile !== undefined) {
     const source = flags.inputFile === '-' ? 'Standard input' : `The input file ${flags.inputFile}`;
     throw badInput(`${source} lists no URL (blank lines and # comments are skipped).`);
@@ -167,12 +184,14 @@ async function suggestedName(
   }
 }
 
-function labelOf(destination: string): string {
+/** How a destination is named in messages: relative to the working directory when inside it. */
+export function labelOf(destination: string): string {
   const fromHere = relative(process.cwd(), destination);
   return fromHere === '' || fromHere.startsWith('..') ? destination : fromHere;
 }
 
-async function readOptionFile(option: string, path: string): Promise<Buffer> {
+/** Reads a file an option names; BAD_INPUT naming the option when it cannot be read. */
+export async function readOptionFile(option: string, path: string): Promise<Buffer> {
   try {
     return await readFile(path);
   } catch (cause) {

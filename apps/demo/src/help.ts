@@ -12,6 +12,14 @@ Resuming:
   last 64 KiB). Any other existing file is never replaced unless --overwrite (or resumed, with
   --continue).
 
+Mirrors:
+  Several places serving one file: --mirror <url> (repeatable), tab-separated URLs on one line of
+  -i, or --metalink. Segments come from all of them at once, any mix of HTTP, FTP and SFTP, one
+  connection per source unless -c says otherwise. A mirror whose size differs, that keeps failing,
+  that trickles far below the others, or whose bytes the others (or a Metalink's piece hashes)
+  contradict is dropped, with a line saying why, and its ranges are fetched from the rest. A
+  digest an HTTP server publishes (Repr-Digest, Digest) is checked when no --checksum is given.
+
 Retries:
   A connection that is cut, reset or stalls is retried from the bytes on disk (--retries times in
   a row without progress). A connection refused, or a host name that does not resolve, before the
@@ -43,6 +51,8 @@ Examples:
   reget -o debian.iso --checksum sha256:<64 hex digits> https://example.com/big.iso
   reget -d downloads -j 3 -i urls.txt
   reget --checksum-file SHA256SUMS -d isos https://example.com/a.iso https://example.com/b.iso
+  reget https://a.example/big.iso --mirror ftp://b.example/pub/big.iso --mirror sftp://c.example/big.iso
+  reget --metalink https://example.com/big.iso.meta4 -d isos
   REGET_PASSWORD=secret reget sftp://alice@example.com/home/alice/data.tar
   reget --limit-rate 500K ftp://example.com/pub/file.zip
   reget demo        (downloads over HTTP, FTP and SFTP from servers on 127.0.0.1, with faults)

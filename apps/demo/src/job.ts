@@ -1,3 +1,5 @@
+import type { PieceHashes } from '@reget/core';
+
 /** One file the command downloads: where it comes from and where it goes. */
 export interface Job {
   /** Position on the command line (or in the input file), from 0. */
@@ -19,6 +21,10 @@ export interface Job {
   readonly isRestartRefused?: boolean | undefined;
   /** `algorithm:hex` to verify the finished file with (`--checksum`, or its `--checksum-file` line). */
   readonly checksum?: string | undefined;
+  /** Other places serving the same file (`--mirror`, a tab-separated `-i` line, a Metalink). */
+  readonly mirrors?: readonly URL[] | undefined;
+  /** Piece hashes, from a Metalink. */
+  readonly pieces?: PieceHashes | undefined;
 }
 
 /** What the command last heard about a job's bytes, for the interrupt and failure lines. */

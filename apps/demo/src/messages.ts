@@ -84,6 +84,16 @@ export function describeRetry(job: Job, event: EventOf<'retry'>): string {
   return `${job.label}: ${cause}; retrying in ${seconds} s (attempt ${event.attempt + 1}).`;
 }
 
+/** A line naming the sources a download with mirrors uses. */
+export function describeSources(job: Job, event: EventOf<'sources'>): string {
+  return `${job.label}: from ${event.used.length} sources: ${event.used.join(', ')}.`;
+}
+
+/** A line saying a mirror is no longer used, and why. */
+export function describeSourceDropped(job: Job, event: EventOf<'source-dropped'>): string {
+  return `${job.label}: no longer using ${event.url}: ${withoutFinalStop(event.reason)}.`;
+}
+
 /** A line saying the disk holds the download up (never a network problem). */
 export function describeDiskStall(job: Job, event: EventOf<'disk-stall'>): string {
   const seconds = Math.round(event.waitedMs / 1000);
@@ -96,7 +106,9 @@ export function describeProgress(job: Job, event: EventOf<'progress'>): string {
     event.total === undefined || event.total === 0
       ? ''
       : ` ${Math.floor((event.bytesOnDisk / event.total) * 100)}%,`;
-  return `${job.label}:${percent} ${describeAmount(event.bytesOnDisk, event.total)}, ${formatRate(event.bytesPerSecond)}, ETA ${formatDuration(event.etaSeconds)}.`;
+  const live = event.sources?.filter((source) => source.dropped === undefined).length;
+  const from = live === undefined ? '' : ` from ${live} source${live === 1 ? '' : 's'},`;
+  return `${job.label}:${percent} ${describeAmount(event.bytesOnDisk, event.total)},${from} ${formatRate(event.bytesPerSecond)}, ETA ${formatDuration(event.etaSeconds)}.`;
 }
 
 /** The summary line of a finished file. */

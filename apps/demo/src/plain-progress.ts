@@ -13,6 +13,8 @@ import {
   describeRestart,
   describeRetry,
   describeSegments,
+  describeSourceDropped,
+  describeSources,
   describeStart,
   describeSuccess,
 } from './messages.js';
@@ -31,6 +33,7 @@ export class LineReporter implements Reporter {
   readonly #isQuiet: boolean;
   readonly #lastProgressLineAt = new Map<number, number>();
   readonly #segmentLines = new Map<number, string>();
+  readonly #sourceLines = new Map<number, string>();
   readonly #diskStallLineAt = new Map<number, number>();
 
   constructor(output: ReporterOutput, options: { readonly isQuiet: boolean }) {
@@ -94,6 +97,15 @@ export class LineReporter implements Reporter {
       }
       case 'retry':
         return describeRetry(job, event);
+      case 'sources': {
+        // Said once per download, and again only when the list changes.
+        const line = describeSources(job, event);
+        if (this.#sourceLines.get(job.index) === line) return undefined;
+        this.#sourceLines.set(job.index, line);
+        return line;
+      }
+      case 'source-dropped':
+        return describeSourceDropped(job, event);
       case 'disk-stall': {
         // Each connection waiting on the disk reports it; one line per file now and then is enough.
         const now = Date.now();

@@ -5,8 +5,8 @@ import { assertSupportedScheme } from './adapters.js';
 import { escapeControl } from './messages.js';
 
 /**
- * The URLs a run downloads: from the command line and from `-i file` (one per line; blank lines and
- * lines starting with `#` are skipped; `-` reads standard input).
+ * The URLs a run downloads: from the command line and from `-i file` (one file per line, its mirrors
+ * after tabs; blank lines and lines starting with `#` are skipped; `-` reads standard input).
  */
 
 /** One URL of an input file, with where it stands, so a bad line can be named. */
@@ -45,10 +45,27 @@ export async function readInputFile(path: string, stdin: NodeJS.ReadableStream):
   });
 }
 
-/** {@link parseUserUrl} for a line of an input file: a bad one is named by file and line number. */
+/**
+ * The URLs of one input line: several separated by tabs are mirrors of one file (aria2's
+ * convention), the first one naming it.
+ */
+export function parseInputSources(line: InputLine): URL[] {
+  return line.text
+    .split('\t')
+    .map((field) => field.trim())
+    .filter((field) => field !== '')
+    .map((field) => parseInputUrl(line, field));
+}
+
+/** The first URL of an input line (the one that names the file); see {@link parseInputSources}. */
 export function parseInputLine(line: InputLine): URL {
+  return parseInputSources(line)[0] ?? parseInputUrl(line, line.text);
+}
+
+/** {@link parseUserUrl} for a URL of an input file: a bad one is named by file and line number. */
+function parseInputUrl(line: InputLine, text: string): URL {
   try {
-    return parseUserUrl(line.text);
+    return parseUserUrl(text);
   } catch (error) {
     if (!(error instanceof RegetError)) throw error;
     throw new RegetError(error.code, `${escapeControl(line.where)}: ${error.message}`, {

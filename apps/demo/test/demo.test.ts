@@ -29,8 +29,9 @@ describe('reget demo', () => {
     const result = await runCli(['demo', '--size', '2M']);
     expect({ code: result.code, stderr: result.stderr }).toMatchObject({ code: 0 });
     const rows = tableRows(result.stderr);
-    expect(rows.map((row) => row.protocol)).toEqual(['HTTP', 'FTP', 'SFTP']);
-    for (const row of rows) {
+    expect(rows.map((row) => row.protocol)).toEqual(['HTTP', 'FTP', 'SFTP', 'MIRRORS']);
+    expect(rows[3]).toMatchObject({ bytes: '2.00 MiB', verified: '✓' });
+    for (const row of rows.slice(0, 3)) {
       expect(row).toMatchObject({ bytes: '2.00 MiB', verified: '✓' });
       expect(row.resumes).toBeGreaterThanOrEqual(1);
       expect(row.restarts).toBeGreaterThanOrEqual(1);
@@ -39,7 +40,11 @@ describe('reget demo', () => {
       expect(result.stderr).toContain(`${protocol}: starting again from zero: the remote file changed`);
       expect(result.stderr).toMatch(new RegExp(`^${protocol}: resuming at `, 'm'));
     }
-    expect(result.stderr).toMatch(/all 3 downloads verified by sha256/);
+    // The mirrors scene: the FTP mirror's bad bytes are caught by a piece hash and it is dropped.
+    expect(result.stderr).toMatch(
+      /^MIRRORS: no longer using ftp:\/\/[^ ]+: bytes \d+-\d+ it served failed their piece hash\.$/m,
+    );
+    expect(result.stderr).toMatch(/all 4 downloads verified by sha256/);
     const everything = result.stdout + result.stderr;
     expect(everything).not.toMatch(/^\s+at .+:\d+:\d+\)?$/m);
     // URLs are shown without credentials (the FTP and SFTP servers have a password).
@@ -56,23 +61,29 @@ describe('reget demo', () => {
       ['HTTP', true],
       ['FTP', true],
       ['SFTP', true],
+      ['MIRRORS', true],
     ]);
     expect(events.filter((event) => event.type === 'restart')).toHaveLength(3);
-    expect(events.filter((event) => event.type === 'result')).toHaveLength(3);
+    expect(events.filter((event) => event.type === 'result')).toHaveLength(4);
     const kept = /kept in (\S+)$/m.exec(result.stderr)?.[1];
     expect(kept, result.stderr).toBeDefined();
     try {
-      expect(await listDirectory(kept!)).toEqual(['demo-ftp.bin', 'demo-http.bin', 'demo-sftp.bin']);
+      expect(await listDirectory(kept!)).toEqual([
+        'demo-ftp.bin',
+        'demo-http.bin',
+        'demo-mirrors.bin',
+        'demo-sftp.bin',
+      ]);
       // The demo serves makeContent(size, 1) first and makeContent(size, 2) after the change.
       const final = sha256(makeContent(256 * 1024, 2));
-      for (const name of ['demo-ftp.bin', 'demo-http.bin', 'demo-sftp.bin']) {
+      for (const name of ['demo-ftp.bin', 'demo-http.bin', 'demo-mirrors.bin', 'demo-sftp.bin']) {
         expect(await fileHash(join(kept!, name))).toBe(final);
       }
     } finally {
       await rm(kept!, { recursive: true, force: true });
     }
     // Quiet: the table and the verdict, the "kept in" line, nothing else.
-    expect(linesOf(result.stderr).filter((line) => /^(HTTP|FTP|SFTP):/.test(line))).toEqual([]);
+    expect(linesOf(result.stderr).filter((line) => /^(HTTP|FTP|SFTP|MIRRORS):/.test(line))).toEqual([]);
   }, 60_000);
 
   it('refuses a size it cannot demonstrate with, as a usage error', async () => {

@@ -23,6 +23,8 @@ export interface AttemptSettings {
   readonly sources: SourceSet;
   /** A checksum or piece hashes vouch for the bytes (mirrors need no junction checks). */
   readonly hasHashes: boolean;
+  /** Use the places the server announces as duplicates (RFC 6249 Link headers) as mirrors. */
+  readonly followDuplicates: boolean;
   readonly connectTimeoutMs: number;
   readonly idleTimeoutMs: number;
   readonly overlapBytes: number;
@@ -31,6 +33,8 @@ export interface AttemptSettings {
   readonly maxRestarts: number;
   readonly lowSpeedLimit: { readonly bytesPerSecond: number; readonly seconds: number } | undefined;
   readonly connections: number;
+  /** No connection count was given and mirrors are used: one connection per live source. */
+  readonly isConnectionPerSource?: boolean | undefined;
   readonly maxConnectionsPerHost: number;
   readonly minSegmentBytes: number;
 }
@@ -38,13 +42,13 @@ export interface AttemptSettings {
 /** How an attempt ended without an error. */
 export type AttemptOutcome = 'complete' | 'progress' | 'restart';
 
-async function readLocal(session: DownloadSession): Promise<LocalState> {
+async function readLocal(session: DownloadSession, isMirrored: boolean): Promise<LocalState> {
   const journal = await readJournal(session.paths.journal);
   const partialSize =
     (await pathKind(session.paths.partial)) === 'file'
       ? (await fileStat(session.paths.partial)).size
       : undefined;
-  return { journal, partialSize, url: session.url, boot: currentBoot() };
+  return { journal, partialSize, url: session.url, boot: currentBoot(), isMirrored };
 }
 
 /** Applies a decision to the session; returns whether the bytes on disk must be verified. */
@@ -64,9 +68,15 @@ function apply(session: DownloadSession, decision: Decision, stat: RemoteStat, l
   return decision.mustVerify;
 }
 
+/** Sources in all, the URL and mirrors included, that announced duplicates may bring the list to. */
+const maxAnnouncedSources = 16;
+
 /** How many connections this attempt may use, and why fewer than asked when so. */
 function connectionsFor(session: DownloadSession, settings: AttemptSettings, stat: RemoteStat) {
-  if (settings.connections <= 1) return { used: 1, reason: undefined };
+  const wanted = settings.isConnectionPerSource
+    ? Math.min(16, Math.max(1, settings.sources.live().length))
+    : settings.connections;
+  if (wanted <= 1) return { used: 1, reason: undefined };
   if (session.singleConnectionReason) return { used: 1, reason: session.singleConnectionReason };
   const { sources } = settings;
   const primary = sources.primary;
@@ -75,13 +85,13 @@ function connectionsFor(session: DownloadSession, settings: AttemptSettings, sta
   if (stat.acceptsRanges === false) return { used: 1, reason: 'the server does not serve ranges' };
   if (session.total === undefined) return { used: 1, reason: 'the size is unknown' };
   const most = sources.capacity();
-  if (settings.connections > most) {
+  if (wanted > most) {
     const reason = sources.isMulti
       ? `the sources take at most ${most} connections (at most ${settings.maxConnectionsPerHost} to one host)`
       : `at most ${most} connections to one host by default`;
     return { used: most, reason };
   }
-  return { used: settings.connections, reason: undefined };
+  return { used: wanted, reason: undefined };
 }
 
 /**
@@ -92,7 +102,16 @@ function connectionsFor(session: DownloadSession, settings: AttemptSettings, sta
 async function probeSources(settings: AttemptSettings, signal: AbortSignal): Promise<RemoteStat> {
   const { sources } = settings;
   const candidates = sources.all.filter((source) => source.dropped === undefined);
-  const results = await Promise.allSettled(candidates.map((source) => probeSource(source, settings, signal)));
+  const probeAll = (list: readonly Source[]) =>
+    Promise.allSettled(list.map((source) => probeSource(source, settings, signal)));
+  const results = await probeAll(candidates);
+  // Places the URL's server announced (RFC 6249), when asked to use them: probed like the others.
+  const duplicates = sources.primary.stat?.duplicates;
+  if (settings.followDuplicates && duplicates && duplicates.length > 0) {
+    const added = sources.addAnnounced(duplicates, maxAnnouncedSources);
+    candidates.push(...added);
+    results.push(...(await probeAll(added)));
+  }
   const failures = results.flatMap((result, index) =>
     result.status === 'rejected' ? [{ source: candidates[index]!, error: result.reason as unknown }] : [],
   );
@@ -175,7 +194,7 @@ export async function runAttempt(
     session.emit({ type: 'probe', url, total: stat.size, acceptsRanges: stat.acceptsRanges });
     if (sources.isMulti) session.emit({ type: 'sources', used: sources.live().map((s) => s.display) });
     session.publishedDigests = stat.digests;
-    const local = await readLocal(session);
+    const local = await readLocal(session, sources.isMulti);
     const decision = decide(stat, local, isRestartRequested);
     // Bytes on disk, not the end of the furthest range: segments leave holes.
     const offset =
@@ -209,8 +228,8 @@ export async function runAttempt(
     }
 
     const { used, reason } = connectionsFor(session, settings, stat);
-    if (settings.connections > 1 && decision.action !== 'complete')
-      session.emit({ type: 'segments', requested: settings.connections, used, reason });
+    if ((settings.connections > 1 || settings.isConnectionPerSource) && decision.action !== 'complete')
+      session.emit({ type: 'segments', requested: Math.max(settings.connections, used), used, reason });
     const gaps = session.ranges.missing(session.total);
     // A complete file that must still be verified: re-read the tail once.
     const plan = gaps.length > 0 ? gaps : [[session.total ?? 0, session.total ?? 0] as const];

@@ -12,6 +12,11 @@ export interface LocalState {
   readonly url: string;
   /** This boot of the machine (see `currentBoot`), compared with an unflushed journal's. */
   readonly boot?: string | undefined;
+  /**
+   * The download has mirrors: a journal written for another of its URLs is the same file, whose
+   * validator (another server's) says nothing; only its size is compared.
+   */
+  readonly isMirrored?: boolean | undefined;
 }
 
 /** The decision for one attempt (docs/design.md, "The algorithm"). */
@@ -49,10 +54,12 @@ export function decide(stat: RemoteStat, local: LocalState, isRestartRequested: 
   // remote's: they are verified. It still says which version they are, so a different validator or
   // size there is a change too.
   const trusted = journal && journal.url === local.url ? journal : undefined;
-  if (journal && !trusted && isOtherVersion(journal, stat)) {
+  if (journal && !trusted && isOtherVersion(journal, stat, local.isMirrored === true)) {
     return { action: 'restart', total: stat.size, reason: 'remote changed' };
   }
-  const ranges = new ByteRanges(trusted?.ranges ?? []);
+  // Its ranges still say where the bytes are: a segmented partial has holes, and the file's length
+  // must never be taken for data past them (they are verified, and claimed only once they are).
+  const ranges = new ByteRanges(journal?.ranges ?? []);
   ranges.truncate(partialSize);
   // A strong validator vouches for the bytes only if the server still sends one to compare.
   let mustVerify = trusted?.validator?.isStrong !== true || stat.validator === undefined;
@@ -60,7 +67,7 @@ export function decide(stat: RemoteStat, local: LocalState, isRestartRequested: 
   // Bytes past the journal's last checkpoint (a kill -9 between write and journal) are on disk:
   // the file length is the truth for the open tail, and it is verified before anything is appended.
   // Not after several connections: their unjournalled bytes may sit past holes of zeros.
-  if (partialSize > ranges.end && !trusted?.isSegmented) {
+  if (partialSize > ranges.end && !journal?.isSegmented) {
     unverified ??= [ranges.end, partialSize];
     ranges.add(ranges.end, partialSize);
     mustVerify = true;
@@ -95,7 +102,8 @@ export function decide(stat: RemoteStat, local: LocalState, isRestartRequested: 
 }
 
 /** Whether a journal's validator or size says its bytes belong to another version than `stat`. */
-function isOtherVersion(journal: Journal, stat: RemoteStat): boolean {
-  if (journal.validator && stat.validator && journal.validator.value !== stat.validator.value) return true;
+function isOtherVersion(journal: Journal, stat: RemoteStat, isMirrored: boolean): boolean {
+  const hasValidators = !isMirrored && journal.validator && stat.validator;
+  if (hasValidators && journal.validator?.value !== stat.validator?.value) return true;
   return journal.total !== undefined && stat.size !== undefined && journal.total !== stat.size;
 }

@@ -83,13 +83,12 @@ export async function download(options: DownloadOptions): Promise<DownloadResult
     const attempt = {
       sources,
       hasHashes: checksum !== undefined || options.pieces !== undefined,
+      followDuplicates: options.followDuplicates === true,
       rateLimiter,
       ...settings,
-      // With mirrors and no count given: one connection per source.
-      connections:
-        options.connections === undefined && sources.isMulti
-          ? Math.min(16, sources.all.length)
-          : settings.connections,
+      // With mirrors and no count given: one connection per source in use.
+      isConnectionPerSource:
+        options.connections === undefined && (sources.isMulti || options.followDuplicates === true),
     };
     const budget = new RetryBudget(settings.retries);
     // A partial with its journal means a server answered this download before: a refusal now is a

@@ -31,6 +31,11 @@ export interface DownloadOptions {
    */
   readonly mirrors?: readonly (string | URL)[] | undefined;
   /**
+   * Use the other places the server announces for the file (RFC 6249 `Link: <…>; rel=duplicate`,
+   * as MirrorBrain sends) as mirrors. Default false: it sends requests to other hosts.
+   */
+  readonly followDuplicates?: boolean | undefined;
+  /**
    * Hashes of consecutive pieces of the file (Metalink `<pieces>`): each piece is checked as soon
    * as it is on disk, and journalled only once it passed. A piece that fails is fetched again from
    * another source, and the source that served it is dropped.

@@ -60,26 +60,57 @@ export class Source {
 
 /** The sources of one download: which are live, which connection reads from which. */
 export class SourceSet {
-  readonly all: readonly Source[];
   readonly #emit: (event: DownloadEvent) => void;
   #maxPerHost = Infinity;
+
+  readonly #adapters: readonly Adapter[];
+  readonly #seen = new Set<string>();
 
   constructor(
     urls: readonly (string | URL)[],
     adapters: readonly Adapter[],
     emit: (event: DownloadEvent) => void,
   ) {
-    const seen = new Set<string>();
-    const sources: Source[] = [];
+    this.#adapters = adapters;
+    this.#emit = emit;
     for (const input of urls) {
       const url = parseUrl(input);
       // The same place twice is one source: it would only double its connections.
-      if (seen.has(url.href)) continue;
-      seen.add(url.href);
-      sources.push(new Source(sources.length, url, adapterFor(url, adapters)));
+      if (this.#seen.has(url.href)) continue;
+      this.#seen.add(url.href);
+      this.#all.push(new Source(this.#all.length, url, adapterFor(url, adapters)));
     }
-    this.all = sources;
-    this.#emit = emit;
+  }
+
+  readonly #all: Source[] = [];
+
+  get all(): readonly Source[] {
+    return this.#all;
+  }
+
+  /**
+   * Adds places a server announced (RFC 6249 duplicates) that are not sources yet and that an
+   * adapter serves; returns the new sources. At most `limit` in all.
+   */
+  addAnnounced(urls: readonly string[], limit: number): Source[] {
+    const added: Source[] = [];
+    for (const text of urls) {
+      if (this.#all.length >= limit) break;
+      let url: URL;
+      let adapter: Adapter;
+      try {
+        url = parseUrl(text);
+        adapter = adapterFor(url, this.#adapters);
+      } catch {
+        continue;
+      }
+      if (this.#seen.has(url.href)) continue;
+      this.#seen.add(url.href);
+      const source = new Source(this.#all.length, url, adapter);
+      this.#all.push(source);
+      added.push(source);
+    }
+    return added;
   }
 
   /** More than one source: mirrors are checked against each other. */
@@ -88,7 +119,7 @@ export class SourceSet {
   }
 
   get primary(): Source {
-    return this.all[0]!;
+    return this.#all[0]!;
   }
 
   live(): Source[] {
