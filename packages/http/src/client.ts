@@ -22,6 +22,14 @@ export interface ExchangeRequest {
   readonly signal: AbortSignal;
 }
 
+/** A redirect answered on the way to an exchange's final response. */
+export interface Redirect {
+  readonly status: number;
+  readonly headers: IncomingHttpHeaders;
+  /** The URL that answered with the redirect, without credentials. */
+  readonly url: URL;
+}
+
 /** The final (non-redirect) response of an exchange. Its body must be consumed or discarded. */
 export interface Exchange {
   readonly status: number;
@@ -29,6 +37,11 @@ export interface Exchange {
   readonly body: IncomingMessage;
   /** The URL that answered, after redirects, without credentials. */
   readonly url: URL;
+  /**
+   * The redirects followed to get here, first first. A download redirector (MirrorBrain) puts its
+   * `Digest` and `Link: rel=duplicate` headers on them (RFC 6249 §1).
+   */
+  readonly redirects: readonly Redirect[];
 }
 
 // Small error and redirect bodies are read to the end so their connection can be reused.
@@ -121,11 +134,15 @@ export class HttpClient {
     let current = this.url;
     // Sticky: once the chain has left the origin, nothing sensitive is sent again, even back home.
     let isSameOrigin = true;
+    const redirects: Redirect[] = [];
     for (let hops = 0; ; hops += 1) {
       const response = await this.#send(current, request, { isSameOrigin, isRedirected: hops > 0 });
       const status = response.statusCode ?? 0;
-      if (!isRedirect(status)) return { status, headers: response.headers, body: response, url: current };
+      if (!isRedirect(status)) {
+        return { status, headers: response.headers, body: response, url: current, redirects };
+      }
       discard(response);
+      redirects.push({ status, headers: response.headers, url: current });
       if (hops >= this.#options.maxRedirects) {
         throw new RegetError(ErrorCode.PROTOCOL, `Stopped after ${hops} redirects from ${this.#url.host}.`, {
           retryable: false,

@@ -13,6 +13,7 @@ import { fileNameFromDisposition } from './disposition.js';
 import { abortError } from './failure.js';
 import { isIdentityCoding, parseContentLength, parseContentRange, parseUnsatisfiedRange } from './framing.js';
 import { parseHttpDate } from './http-date.js';
+import { publishedOf } from './published.js';
 import { errorForStatus } from './status.js';
 import { ifRangeFor, strongLastModifiedOf, validatorOf } from './validator.js';
 
@@ -30,6 +31,15 @@ function acceptsRangesOf(headers: IncomingHttpHeaders): boolean | undefined {
 }
 
 async function* emptyBody(): AsyncGenerator<Uint8Array> {}
+
+/** What the HTTP adapter's `stat` reports: core's {@link RemoteStat} and what only HTTP can tell. */
+export interface HttpRemoteStat extends RemoteStat {
+  /**
+   * A Metalink 4 document describing the file, as the server announced it (RFC 6249 §4: `Link:
+   * <…>; rel=describedby; type="application/metalink4+xml"`), without credentials. Not fetched.
+   */
+  readonly metalinkUrl?: string | undefined;
+}
 
 /**
  * One remote HTTP(S) file, opened for one attempt. It answers stat with HEAD (falling back to
@@ -52,10 +62,15 @@ export class HttpRemote implements Remote {
    * or gives no usable length, `GET Range: bytes=0-0` and its Content-Range. A failed probe means
    * "size unknown", never "not found" — unless the GET itself says 404/410 (or 401).
    */
-  async stat(signal: AbortSignal): Promise<RemoteStat> {
+  async stat(signal: AbortSignal): Promise<HttpRemoteStat> {
     const head = await this.#head(signal);
     if (head !== undefined && head.size !== undefined) return head;
     const probe = await this.#rangeProbe(signal);
+    // HEAD's digests only when the probe has none and names the same version (or neither names one).
+    const published =
+      head !== undefined && probe.digests === undefined && head.validator?.value === probe.validator?.value
+        ? head
+        : probe;
     return {
       size: probe.size,
       validator: probe.validator ?? head?.validator,
@@ -63,6 +78,9 @@ export class HttpRemote implements Remote {
       url: probe.url,
       suggestedFileName: probe.suggestedFileName ?? head?.suggestedFileName,
       modifiedAt: probe.modifiedAt ?? head?.modifiedAt,
+      digests: published.digests,
+      duplicates: published.duplicates,
+      metalinkUrl: probe.metalinkUrl ?? head?.metalinkUrl,
     };
   }
 
@@ -161,7 +179,7 @@ export class HttpRemote implements Remote {
   }
 
   /** HEAD, or undefined when it is skipped, refused, or did not answer within the HEAD timeout. */
-  async #head(signal: AbortSignal): Promise<RemoteStat | undefined> {
+  async #head(signal: AbortSignal): Promise<HttpRemoteStat | undefined> {
     if (this.#headTimeoutMs === 0) return undefined;
     // A plain controller and timer rather than AbortSignal.any(AbortSignal.timeout()): on Node 20 the
     // composite's timeout signal can be garbage-collected before it fires, and the HEAD hangs (seen
@@ -196,11 +214,12 @@ export class HttpRemote implements Remote {
       url: exchange.url.href,
       suggestedFileName: fileNameFromDisposition(headers['content-disposition']),
       modifiedAt: parseHttpDate(headers['last-modified']),
+      ...publishedOf(exchange),
     };
   }
 
   /** `GET Range: bytes=0-0`: the total from Content-Range, or from a 200's length. */
-  async #rangeProbe(signal: AbortSignal): Promise<RemoteStat> {
+  async #rangeProbe(signal: AbortSignal): Promise<HttpRemoteStat> {
     const exchange = await this.#client.exchange({ method: 'GET', range: 'bytes=0-0', signal });
     const { status, headers, body } = exchange;
     discard(body);
@@ -212,6 +231,8 @@ export class HttpRemote implements Remote {
       url: exchange.url.href,
       suggestedFileName: fileNameFromDisposition(headers['content-disposition']),
       modifiedAt: parseHttpDate(headers['last-modified']),
+      // Digests on a 206 describe the whole file (Repr-Digest, Digest); Content-Digest is not read.
+      ...publishedOf(exchange),
     };
     const validator = validatorOf(headers);
     const isIdentity = isIdentityCoding(headers['content-encoding']);

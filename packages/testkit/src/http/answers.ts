@@ -98,9 +98,14 @@ export function answerUnsatisfiableWithoutTotal(response: ServerResponse): void 
   response.end();
 }
 
-/** A redirect to `location` with an empty body. */
-export function answerRedirect(response: ServerResponse, status: number, location: string): void {
-  response.writeHead(status, { Location: location, 'Content-Length': 0 });
+/** A redirect to `location` with an empty body and any extra `headers`. */
+export function answerRedirect(
+  response: ServerResponse,
+  status: number,
+  location: string,
+  headers: Readonly<Record<string, string>> = {},
+): void {
+  response.writeHead(status, { ...headers, Location: location, 'Content-Length': 0 });
   response.end();
 }
 

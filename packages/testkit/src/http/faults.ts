@@ -35,6 +35,8 @@ export interface RedirectFault {
   readonly status?: 301 | 302 | 303 | 307 | 308 | undefined;
   /** How many requests are redirected (default: all). */
   readonly times?: number | undefined;
+  /** Headers added to the redirect, as a download redirector adds `Digest` and `Link` (RFC 6249). */
+  readonly headers?: Readonly<Record<string, string>> | undefined;
 }
 
 /** Which validators the server sends with a file. */

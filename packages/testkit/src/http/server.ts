@@ -252,7 +252,7 @@ export class HttpTestServer implements ConformanceServer {
     const encodedPath = isMoved ? url.pathname.slice('/moved'.length) : url.pathname;
     if (faults.redirect && !isMoved && this.#take('redirect')) {
       const location = redirectLocation(faults.redirect, encodedPath + url.search, target, this.secondOrigin);
-      answerRedirect(response, faults.redirect.status ?? 302, location);
+      answerRedirect(response, faults.redirect.status ?? 302, location, faults.redirect.headers);
       return;
     }
     if (this.#auth && request.headers.authorization !== basicAuthorization(this.#auth)) {
