@@ -137,6 +137,40 @@ describe('decide', () => {
     });
   });
 
+  it('never takes the length of a segmented partial of another URL for data: its holes stay missing', () => {
+    const foreign = {
+      ...journal(
+        [
+          [0, 100],
+          [400, 500],
+        ],
+        strong,
+        1000,
+        'mem://memory/other.bin',
+      ),
+      isSegmented: true,
+    };
+    // 700 bytes long: bytes 100-400 are a hole, and 500-700 were written after the last journal.
+    expect(decide(stat(1000, strong), local(700, foreign), false)).toMatchObject({
+      action: 'resume',
+      ranges: [
+        [0, 100],
+        [400, 500],
+      ],
+      mustVerify: true,
+    });
+  });
+
+  it('with mirrors, a journal of another of its URLs is the same file whatever its validator', () => {
+    const foreign = journal([[0, 500]], strong, 1000, 'mem://memory/other.bin');
+    const mirrored = { ...local(500, foreign), isMirrored: true };
+    expect(decide(stat(1000, changed), mirrored, false)).toMatchObject({
+      action: 'resume',
+      mustVerify: true,
+    });
+    expect(decide(stat(2000, changed), mirrored, false)).toMatchObject({ action: 'restart' });
+  });
+
   it('restarts when the validator changed', () => {
     expect(decide(stat(1000, changed), local(500, journal([[0, 500]], strong)), false)).toMatchObject({
       action: 'restart',
