@@ -58,6 +58,13 @@ export async function planDownloads(
   for (const url of [...parsed, ...parsedMirrors.flat()]) scrubber.addUrl(url);
   for (const [name, value] of Object.entries(flags.header ?? {}))
     if (isSensitiveHeader(name)) scrubber.add(value);
+  const secretHeader = Object.keys(flags.header ?? {}).find(isSensitiveHeader);
+  if (flags.followMirrors && secretHeader !== undefined) {
+    // The announced mirrors are other hosts: the header would go to them too.
+    throw badInput(
+      `--follow-mirrors would send the ${secretHeader} header to every host the server announces; leave one of them out.`,
+    );
+  }
   if (flags.dir !== undefined) await assertOutputDirectory(flags.dir);
   if (flags.output !== undefined) {
     await assertOutputIsNotDirectory(flags.output, flags.dir);

@@ -8,6 +8,7 @@ import type { ConformanceServer } from './conformance/target.js';
 import { makeContent, sha256 } from './content.js';
 import { ftpConformanceTarget } from './ftp/target.js';
 import { failureOf } from './harness.js';
+import { type HttpTestServer, startHttpServer } from './http/server.js';
 import { httpConformanceTarget } from './http/target.js';
 import { sftpConformanceTarget } from './sftp/target.js';
 import { startThrottledProxy } from './throttled-proxy.js';
@@ -136,6 +137,9 @@ describe('one file from many sources (mirrors)', () => {
     const result = await download(options(http.url(path), [ftp.url(path), sftp.url(path)], destination));
     expect(sha256(await readFile(destination))).toBe(sha256(content));
     expect(dropped()).toEqual([expect.stringMatching(new RegExp(`^sftp:.*has ${size + 1} bytes`))]);
+    // At its probe: before the download decided anything, never after reading from it.
+    const order = events.map((event) => event.type);
+    expect(order.indexOf('source-dropped')).toBeLessThan(order.indexOf('decision'));
     expect(sftp.transferStarts()).toEqual([]);
     expect(result.sources?.[2]?.bytes).toBe(0);
   });
@@ -211,5 +215,74 @@ describe('one file from many sources (mirrors)', () => {
     expect(result.resumes).toBe(1);
     expect(ftp.transferStarts()).toEqual([]);
     expect(result.fetchedBytes).toBeLessThan(size);
+  });
+});
+
+describe('digests and mirrors an HTTP server publishes', () => {
+  let http: HttpTestServer;
+  // The announced mirror: a second HTTP server (announced URLs carry no credentials).
+  let mirror: HttpTestServer;
+  let directory: string;
+  const body = makeContent(1024 * 1024 + 5, 43);
+  const base64 = (algorithm: string, data: Uint8Array) => createHash(algorithm).update(data).digest('base64');
+
+  beforeAll(async () => {
+    [http, mirror] = await Promise.all([startHttpServer(), startHttpServer()]);
+    await http.putFile('/f.bin', body);
+    await mirror.putFile('/f.bin', body);
+    directory = await mkdtemp(join(tmpdir(), 'reget-published-'));
+  });
+  afterAll(async () => {
+    await Promise.all([http?.close(), mirror?.close()]);
+    if (directory) await rm(directory, { recursive: true, force: true });
+  });
+
+  const options = (name: string): DownloadOptions => ({
+    url: http.url('/f.bin'),
+    destination: join(directory, name),
+    adapters: [http.adapter],
+    retries: 1,
+    retryDelayMs: 1,
+  });
+
+  it('checks the Repr-Digest the server sent, and reports it as the verified checksum', async () => {
+    http.setFaults({ extraHeaders: { 'repr-digest': `sha-256=:${base64('sha256', body)}:` } });
+    const result = await download(options('good.bin'));
+    expect(result.checksum).toBe(`sha256:${sha256(body)}`);
+  });
+
+  it('keeps the bytes as .corrupt (CHECKSUM) when they do not match the published Digest', async () => {
+    const wrong = Buffer.from(body);
+    wrong[7] = wrong[7]! ^ 1;
+    http.setFaults({ extraHeaders: { digest: `SHA-256=${base64('sha256', wrong)}` } });
+    const error = await failureOf(download(options('bad.bin')));
+    expect(error.code).toBe(ErrorCode.CHECKSUM);
+    expect(error.message).toMatch(/digest the server published/);
+    expect(await exists(join(directory, 'bad.bin.corrupt'))).toBe(true);
+    expect(await exists(join(directory, 'bad.bin'))).toBe(false);
+    // Asked not to, core leaves the published digest alone.
+    const unchecked = await download({ ...options('unchecked.bin'), verifyPublishedDigest: false });
+    expect(unchecked.checksum).toBeUndefined();
+  });
+
+  it('uses the duplicates a Link header announces only when asked to (followDuplicates)', async () => {
+    http.setFaults({
+      extraHeaders: {
+        digest: `SHA-256=${base64('sha256', body)}`,
+        link: `<${mirror.url('/f.bin')}>; rel=duplicate; pri=1`,
+      },
+    });
+    mirror.resetCounters();
+    const plain = await download(options('plain.bin'));
+    expect(plain.sources).toBeUndefined();
+    expect(mirror.transferStarts()).toEqual([]);
+    const followed = await download({
+      ...options('followed.bin'),
+      followDuplicates: true,
+      minSegmentBytes: 256 * 1024,
+    });
+    expect(followed.sources?.length).toBe(2);
+    expect(mirror.transferStarts().length).toBeGreaterThan(0);
+    expect(sha256(await readFile(join(directory, 'followed.bin')))).toBe(sha256(body));
   });
 });
