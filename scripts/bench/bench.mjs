@@ -7,7 +7,9 @@
 // Environment: REGET_BENCH_SIZE (default 1G; K, M, G suffixes), REGET_BENCH_ROUNDS (default 3),
 // REGET_BENCH_PROTOCOLS (default http,ftp,sftp), REGET_BENCH_THROTTLED=0 (skip the throttled
 // scenario), REGET_BENCH_THROTTLED_SIZE (default 256M), REGET_BENCH_THROTTLED_RATE (nginx's cap
-// per connection, default 20M = 20 MiB/s), REGET_BENCH_ONLY=throttled (that scenario alone),
+// per connection, default 20M = 20 MiB/s), REGET_BENCH_MIRRORS=0 (skip the mirrors scenario,
+// mirrors.mjs, which uses the throttled size and rate), REGET_BENCH_ONLY=throttled or mirrors
+// (that scenario alone),
 // REGET_BENCH_WARMUP=0 (no unmeasured round 0 of the large file, see downloadMatrix),
 // REGET_BENCH_INSTALL=1 (apt-get install the missing tools first), REGET_BENCH_BUILD=0 (measure
 // the build as it is, without `tsc -b`) and REGET_INTEROP_PORT_BASE (default 19000, so a running
@@ -26,6 +28,7 @@ import {
   startupTimes,
 } from './matrices.mjs';
 import { hasGnuTime } from './measure.mjs';
+import { mirrorsMatrix, summarizeMirrors } from './mirrors.mjs';
 import { markdownReport, summarizeBaselines, summarizeDownloads, writeJson } from './report.mjs';
 import { startServers, stopServers } from './servers.mjs';
 import { summarizeThrottled, throttledMatrix, throttledTarget } from './throttled.mjs';
@@ -43,8 +46,10 @@ function parseSize(name, fallback) {
 }
 
 const only = setting('REGET_BENCH_ONLY', '');
-if (only !== '' && only !== 'throttled')
-  throw new Error(`REGET_BENCH_ONLY can only be "throttled" (or unset for everything), not "${only}".`);
+if (only !== '' && only !== 'throttled' && only !== 'mirrors')
+  throw new Error(
+    `REGET_BENCH_ONLY can only be "throttled" or "mirrors" (or unset for everything), not "${only}".`,
+  );
 
 const config = {
   only: only || null,
@@ -55,10 +60,14 @@ const config = {
   startupRuns: 10,
   warmUp: setting('REGET_BENCH_WARMUP', '1') !== '0',
   throttled: {
-    enabled: only === 'throttled' || setting('REGET_BENCH_THROTTLED', '1') !== '0',
+    enabled: only === 'throttled' || (only === '' && setting('REGET_BENCH_THROTTLED', '1') !== '0'),
     sizeBytes: parseSize('REGET_BENCH_THROTTLED_SIZE', '256M'),
     limitBytesPerSecond: parseSize('REGET_BENCH_THROTTLED_RATE', '20M'),
     target: throttledTarget,
+  },
+  // One file from nginx mirrors allowing one connection each (mirrors.mjs); sized and capped as above.
+  mirrors: {
+    enabled: only === 'mirrors' || (only === '' && setting('REGET_BENCH_MIRRORS', '1') !== '0'),
   },
 };
 if (!Number.isSafeInteger(config.rounds) || config.rounds < 1)
@@ -161,6 +170,15 @@ async function measureThrottled(settings, scratch) {
   return { summary: summarizeThrottled(runs, sizeBytes, limitBytesPerSecond), runs };
 }
 
+/** The mirrors scenario (mirrors.mjs), on the throttled scenario's file size and rate. */
+async function measureMirrors(settings, scratch) {
+  const { sizeBytes, limitBytesPerSecond } = config.throttled;
+  const file = `mirrored-${sizeBytes}.bin`;
+  const sha256 = await sha256File(serveRandomFile(settings, file, sizeBytes));
+  const runs = await mirrorsMatrix(config, settings, file, sizeBytes, sha256, scratch);
+  return { summary: summarizeMirrors(runs, sizeBytes, limitBytesPerSecond), runs };
+}
+
 async function main() {
   if (setting('REGET_BENCH_INSTALL', '') === '1') installMissingTools();
   if (setting('REGET_BENCH_BUILD', '1') !== '0') {
@@ -194,13 +212,15 @@ async function main() {
       log('GNU time (/usr/bin/time, apt package "time") is missing: no CPU or peak RSS figures');
     const everything = config.only === null ? await measureEverything(settings, scratch) : undefined;
     const throttled = config.throttled.enabled ? await measureThrottled(settings, scratch) : undefined;
+    const mirrors = config.mirrors.enabled ? await measureMirrors(settings, scratch) : undefined;
     const report = {
       date: new Date().toISOString(),
       machine: machineInfo(),
       config,
       ...everything?.summary,
       throttled: throttled?.summary,
-      runs: { ...everything?.runs, throttled: throttled?.runs },
+      mirrors: mirrors?.summary,
+      runs: { ...everything?.runs, throttled: throttled?.runs, mirrors: mirrors?.runs },
     };
     process.stdout.write(`${markdownReport(report)}\n`);
     log(`JSON written to ${writeJson(repo, report)}`);

@@ -111,6 +111,7 @@ export function markdownReport(report) {
     '',
     ...(report.large ? mainSections(report) : []),
     ...(report.throttled ? throttledSection(report.throttled, config.throttled) : []),
+    ...(report.mirrors ? mirrorsSection(report.mirrors, config.throttled) : []),
   ].join('\n');
 }
 
@@ -223,6 +224,31 @@ function throttledSection(rows, { sizeBytes, limitBytesPerSecond, target }) {
         fixed(row.mebibytesPerSecond, 1),
         fixed(row.ratioToLimit, 3),
         row.meetsTarget === null ? '–' : row.meetsTarget ? 'yes' : 'no',
+        row.ratioToAria2c === null ? '' : `${fixed(row.ratioToAria2c)}×`,
+        fixed(row.cpuSeconds),
+        row.failedRuns > 0 ? `${row.failedRuns}/${row.runs}` : '',
+      ]),
+    ),
+    '',
+  ];
+}
+
+/** The mirrors scenario: one file from two (then three) one-connection mirrors, against aria2c. */
+function mirrorsSection(rows, { sizeBytes, limitBytesPerSecond }) {
+  const limit = limitBytesPerSecond / mebibyte;
+  return [
+    `### Mirrors: ${sizeText(sizeBytes)} from nginx mirrors allowing one connection each`,
+    '',
+    `Mirrors A and B at ${fixed(limit, limit % 1 === 0 ? 0 : 2)} MiB/s (\`limit_conn 1\`, \`limit_rate\`), the slow one at 1 MiB/s; "× (2 × limit)" is the throughput over A and B's combined rate (target ≥ 0.9). aria2c gets the same URIs with \`-x1 -s<mirrors>\`. Every download's sha256 is checked.`,
+    '',
+    table(
+      ['tool', 'mirrors', 'wall (s)', 'MiB/s', '× (2 × limit)', '× aria2c', 'CPU (s)', 'failed'],
+      rows.map((row) => [
+        row.tool === 'aria2c' ? 'aria2c -x1 -s<n> <urls>' : 'reget <url> --mirror …',
+        row.label,
+        fixed(row.wallSeconds),
+        fixed(row.mebibytesPerSecond, 1),
+        fixed(row.ratioToLimit, 3),
         row.ratioToAria2c === null ? '' : `${fixed(row.ratioToAria2c)}×`,
         fixed(row.cpuSeconds),
         row.failedRuns > 0 ? `${row.failedRuns}/${row.runs}` : '',

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { basename, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-const cli = fileURLToPath(new URL('../../apps/demo/bin/reget.js', import.meta.url));
+export const cli = fileURLToPath(new URL('../../apps/demo/bin/reget.js', import.meta.url));
 const nodeHttpGet = fileURLToPath(new URL('./node-http-get.mjs', import.meta.url));
 const axiosGet = fileURLToPath(new URL('./axios-get.mjs', import.meta.url));
 const basicFtpGet = fileURLToPath(new URL('./basic-ftp-get.mjs', import.meta.url));

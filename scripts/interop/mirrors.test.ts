@@ -36,7 +36,8 @@ describe('mirrors: nginx, vsftpd and sshd serving one file', () => {
     sample = await readFile(servedPath(ServedFile.sample));
     // The same size, one byte changed in every piece: whatever range a mirror serves from it is wrong.
     const tampered = Buffer.from(sample);
-    for (let at = pieceLength / 2; at < tampered.length; at += pieceLength) tampered[at] = tampered[at]! ^ 0xff;
+    for (let at = pieceLength / 2; at < tampered.length; at += pieceLength)
+      tampered[at] = tampered[at]! ^ 0xff;
     await writeFile(servedPath(tamperedName), tampered);
   });
   afterAll(async () => {
@@ -63,7 +64,11 @@ describe('mirrors: nginx, vsftpd and sshd serving one file', () => {
     const destination = join(directory.path, 'healed.bin');
     const hashes: string[] = [];
     for (let at = 0; at < sample.length; at += pieceLength) {
-      hashes.push(createHash('sha256').update(sample.subarray(at, at + pieceLength)).digest('hex'));
+      hashes.push(
+        createHash('sha256')
+          .update(sample.subarray(at, at + pieceLength))
+          .digest('hex'),
+      );
     }
     const events: DownloadEvent[] = [];
     const result = await download({
@@ -99,7 +104,14 @@ describe('mirrors: nginx, vsftpd and sshd serving one file', () => {
       { killAtBytes: Math.floor(large.total / 3), partial: `${output}.part`, measure: 'allocated' },
     );
     expect(killed.wasKilled, killed.stderr).toBe(true);
-    const resumed = await runCli([...trust, '-o', output, sftpUrl(ServedFile.large), '--mirror', httpUrl(ServedFile.large)]);
+    const resumed = await runCli([
+      ...trust,
+      '-o',
+      output,
+      sftpUrl(ServedFile.large),
+      '--mirror',
+      httpUrl(ServedFile.large),
+    ]);
     expect({ exitCode: resumed.exitCode, stderr: resumed.stderr }).toMatchObject({ exitCode: 0 });
     expect(eventOf(resumed, 'decision')?.action).toBe('resume');
     const actual = await sha256File(output);

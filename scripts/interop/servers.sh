@@ -79,6 +79,10 @@ interop_ports() {
   FTPS_PORT=$((base + 23))
   SFTP_PORT=$((base + 222))
   PASV_BASE=$((base + 100))
+  # nginx as mirrors of one file: one connection each, A and B at the /throttled/ rate, one slow.
+  MIRROR_A_PORT=$((base + 81))
+  MIRROR_B_PORT=$((base + 82))
+  MIRROR_SLOW_PORT=$((base + 83))
 }
 
 # Fills in @NAME@ placeholders: interop_render <template> <output> NAME=value...
@@ -188,14 +192,17 @@ interop_start_nginx() {
   local dir="$1"
   interop_assert_port_free "$HTTP_PORT"
   interop_assert_port_free "$HTTPS_PORT"
+  interop_assert_port_free "$MIRROR_A_PORT"
+  interop_assert_port_free "$MIRROR_B_PORT"
+  interop_assert_port_free "$MIRROR_SLOW_PORT"
   HTTP_USER=reget
   HTTP_PASSWORD="$(openssl rand -hex 12)"
   printf '%s:%s\n' "$HTTP_USER" "$(openssl passwd -apr1 "$HTTP_PASSWORD")" >"$dir/run/htpasswd"
   chmod 644 "$dir/run/htpasswd"
   interop_render "$INTEROP_CONFIG_DIR/nginx.conf" "$dir/run/nginx.conf" \
     RUN="$dir/run" LOGS="$dir/logs" WWW="$dir/www" KEYS="$dir/keys" HTTP_PORT="$HTTP_PORT" \
-    HTTPS_PORT="$HTTPS_PORT" \
-    LIMIT_RATE="${REGET_INTEROP_LIMIT_RATE:-50m}"
+    HTTPS_PORT="$HTTPS_PORT" MIRROR_A_PORT="$MIRROR_A_PORT" MIRROR_B_PORT="$MIRROR_B_PORT" \
+    MIRROR_SLOW_PORT="$MIRROR_SLOW_PORT" LIMIT_RATE="${REGET_INTEROP_LIMIT_RATE:-50m}"
   # -e: the error log before the config is read (the compiled-in one may not be writable).
   interop_spawn "$dir" nginx /usr/sbin/nginx -p "$dir/run" -e "$dir/logs/nginx-error.log" \
     -c "$dir/run/nginx.conf"
@@ -268,6 +275,9 @@ REGET_INTEROP_DIR=$dir
 REGET_INTEROP_WWW=$dir/www
 REGET_INTEROP_HTTP_URL=http://127.0.0.1:$HTTP_PORT
 REGET_INTEROP_HTTPS_URL=https://127.0.0.1:$HTTPS_PORT
+REGET_INTEROP_MIRROR_A_URL=http://127.0.0.1:$MIRROR_A_PORT
+REGET_INTEROP_MIRROR_B_URL=http://127.0.0.1:$MIRROR_B_PORT
+REGET_INTEROP_MIRROR_SLOW_URL=http://127.0.0.1:$MIRROR_SLOW_PORT
 REGET_INTEROP_HTTP_USER=$HTTP_USER
 REGET_INTEROP_HTTP_PASSWORD=$HTTP_PASSWORD
 REGET_INTEROP_FTP_URL=ftp://127.0.0.1:$FTP_PORT
