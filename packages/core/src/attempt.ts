@@ -184,7 +184,7 @@ export async function runAttempt(
   if (signal.aborted) onAbort();
   const attemptSignal = controller.signal;
   const { sources } = settings;
-  sources.beginAttempt(settings.maxConnectionsPerHost);
+  sources.beginAttempt(settings.maxConnectionsPerHost, settings.isConnectionPerSource ? 1 : Infinity);
   let lowSpeed: LowSpeedGuard | undefined;
   try {
     const stat = await probeSources(settings, attemptSignal);

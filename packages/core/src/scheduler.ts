@@ -20,6 +20,8 @@ export interface Assignment {
   source?: Source | undefined;
   /** A connection to a much faster source took over all that was left of it. */
   isTakenOver?: boolean;
+  /** Taken over from a range of this source (much slower). */
+  takenFrom?: Source | undefined;
 }
 
 /**
@@ -76,7 +78,13 @@ export class Scheduler {
     if (remaining <= 0) return undefined;
     if (remaining < 2 * this.#minimumBytes) {
       if (!this.#isWorthTakingOver(victim, source)) return undefined;
-      const taken = { start: victim.position, position: victim.position, end: victim.end, source };
+      const taken = {
+        start: victim.position,
+        position: victim.position,
+        end: victim.end,
+        source,
+        takenFrom: victim.source,
+      };
       victim.end = victim.position;
       victim.isTakenOver = true;
       return this.#activate(taken);

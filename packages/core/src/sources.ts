@@ -62,6 +62,7 @@ export class Source {
 export class SourceSet {
   readonly #emit: (event: DownloadEvent) => void;
   #maxPerHost = Infinity;
+  #maxPerSource = Infinity;
 
   readonly #adapters: readonly Adapter[];
   readonly #seen = new Set<string>();
@@ -126,9 +127,14 @@ export class SourceSet {
     return this.all.filter((source) => source.isLive);
   }
 
-  /** Starts an attempt: no remote is open yet, and no connection per host counted. */
-  beginAttempt(maxPerHost: number): void {
+  /**
+   * Starts an attempt: no remote is open yet, and no connection per host counted. With
+   * `maxPerSource` 1 (mirrors, no connection count given) a source never gets a second connection:
+   * mirrors often allow one per client.
+   */
+  beginAttempt(maxPerHost: number, maxPerSource = Infinity): void {
     this.#maxPerHost = maxPerHost;
+    this.#maxPerSource = maxPerSource;
     for (const source of this.all) {
       source.remote = undefined;
       source.stat = undefined;
@@ -160,6 +166,7 @@ export class SourceSet {
   acquire(avoid?: Source): Source | undefined {
     const candidates = this.live().filter((source) => {
       if (this.#activeOn(source.host) >= this.#maxPerHost) return false;
+      if (source.active >= this.#maxPerSource) return false;
       return source.adapter.capabilities.segments || source.active === 0;
     });
     const preferred = candidates.filter((source) => source !== avoid);

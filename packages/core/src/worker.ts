@@ -398,10 +398,26 @@ async function nextAssignment(
   if (!sources.isMulti) return scheduler.next();
   for (;;) {
     const assignment = scheduler.next(source);
+    if (assignment?.takenFrom) dropIfTrickling(sources, assignment.takenFrom, source);
     if (assignment || !scheduler.isBusy || source.dropped !== undefined) return assignment;
     // Waiting for work is not the server's silence.
     await watchdog.hold(sleep(idleRecheckMs, signal));
   }
+}
+
+/** A source this much slower per connection than the one taking over its range is dropped. */
+const trickleRatio = 8;
+
+/** Drops `slow` when it trickles far below `fast`, which just took over its range. */
+function dropIfTrickling(sources: SourceSet, slow: Source, fast: Source): void {
+  const slowRate = slow.rate;
+  const fastRate = fast.rate;
+  if (slowRate === undefined || fastRate === undefined || slowRate * trickleRatio >= fastRate) return;
+  const kib = (rate: number) => `${Math.round(rate / 1024)} KiB/s`;
+  sources.drop(
+    slow,
+    `it trickles at ${kib(slowRate)} per connection where ${fast.display} gives ${kib(fastRate)}`,
+  );
 }
 
 /**

@@ -152,8 +152,10 @@ describe('one file from many sources (mirrors)', () => {
       const slow = proxy.via(http.url(path));
       const result = await download(options(ftp.url(path), [sftp.url(path), slow], destination));
       expect(sha256(await readFile(destination))).toBe(sha256(content));
-      // Its first third (2 MiB) would take 8 s at its rate: the fast sources took over most of it.
+      // Its first third (2 MiB) would take 8 s at its rate: the fast sources took over most of it,
+      // and it was dropped for trickling.
       expect(result.sources?.[2]?.bytes).toBeLessThan(640 * 1024);
+      expect(dropped()).toEqual([expect.stringMatching(/^http:.*it trickles at \d+ KiB\/s per connection/)]);
     } finally {
       await proxy.close();
     }
