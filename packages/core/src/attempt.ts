@@ -15,7 +15,7 @@ import { maxSourceFailures } from './sources.js';
 import { abortable, LowSpeedGuard, Watchdog } from './timeout.js';
 import { OverlapMismatch } from './transfer.js';
 import { redactUrl } from './url.js';
-import { RestartNeeded, runWorker, type WorkerContext } from './worker.js';
+import { type Prefetched, RestartNeeded, runWorker, type WorkerContext } from './worker.js';
 
 /** Settings that stay the same for every attempt of one download. */
 export interface AttemptSettings {
@@ -142,6 +142,59 @@ async function probeSources(settings: AttemptSettings, signal: AbortSignal): Pro
   return reference;
 }
 
+/**
+ * Whether this attempt may start with one request (FAULTS: far servers; issue of per-file set-up):
+ * a fresh download (nothing on disk) from one source, on one connection, whose adapter answers a
+ * read with what a probe would say. A resume, mirrors or segments still probe first.
+ */
+async function canProbeWithRead(
+  session: DownloadSession,
+  settings: AttemptSettings,
+  isRestartRequested: boolean,
+): Promise<boolean> {
+  const { sources } = settings;
+  if (sources.isMulti || settings.followDuplicates || settings.isConnectionPerSource) return false;
+  if (settings.connections > 1 || isRestartRequested) return false;
+  if (sources.primary.adapter.capabilities.probesWithRead !== true) return false;
+  const local = await readLocal(session, false);
+  return (local.partialSize ?? 0) === 0;
+}
+
+/**
+ * The one-request start: opens the source and reads from byte 0; the answer's `stat` stands in for
+ * the probe, and the answer itself is kept for the connection that fetches from 0. An adapter that
+ * gives no `stat` with this answer (a 416 for an empty file) is probed after all.
+ */
+async function probeWithRead(
+  source: Source,
+  settings: AttemptSettings,
+  signal: AbortSignal,
+  prefetched: Prefetched,
+): Promise<RemoteStat> {
+  const controller = new AbortController();
+  const onAbort = () => controller.abort(signal.reason);
+  signal.addEventListener('abort', onAbort, { once: true });
+  if (signal.aborted) onAbort();
+  const watchdog = new Watchdog(settings.connectTimeoutMs + settings.idleTimeoutMs, controller, source.host);
+  try {
+    const context = { signal: controller.signal, connectTimeoutMs: settings.connectTimeoutMs };
+    const remote = await abortable(source.adapter.open(source.url, context), controller.signal);
+    source.remote = remote;
+    watchdog.touch(settings.idleTimeoutMs);
+    const response = await abortable(
+      remote.read({ start: 0, validator: undefined, signal: controller.signal }),
+      controller.signal,
+    );
+    prefetched.response = response;
+    const stat = response.stat ?? (await abortable(remote.stat(controller.signal), controller.signal));
+    source.stat = stat;
+    source.validator = stat.validator;
+    return stat;
+  } finally {
+    watchdog.stop();
+  }
+}
+
 async function probeSource(source: Source, settings: AttemptSettings, signal: AbortSignal): Promise<void> {
   const controller = new AbortController();
   const onAbort = () => controller.abort(signal.reason);
@@ -186,8 +239,12 @@ export async function runAttempt(
   const { sources } = settings;
   sources.beginAttempt(settings.maxConnectionsPerHost, settings.isConnectionPerSource ? 1 : Infinity);
   let lowSpeed: LowSpeedGuard | undefined;
+  const prefetched: Prefetched = { response: undefined };
   try {
-    const stat = await probeSources(settings, attemptSignal);
+    const isOneRequest = await canProbeWithRead(session, settings, isRestartRequested);
+    const stat = isOneRequest
+      ? await probeWithRead(sources.primary, settings, attemptSignal, prefetched)
+      : await probeSources(settings, attemptSignal);
     session.hasReachedServer = true;
     session.modifiedAt = stat.modifiedAt;
     const url = redactUrl(stat.url);
@@ -243,6 +300,7 @@ export async function runAttempt(
       session,
       sources,
       stat,
+      prefetched,
       scheduler,
       mustVerify,
       overlapBytes: settings.overlapBytes,
@@ -290,6 +348,10 @@ export async function runAttempt(
     await session.discard(reason);
     return 'restart';
   } finally {
+    // A first answer no connection took (the attempt ended before): its body is released.
+    prefetched.response?.body[Symbol.asyncIterator]()
+      .return?.()
+      ?.catch(() => undefined);
     session.pieceFailureHandler = undefined;
     lowSpeed?.stop();
     signal.removeEventListener('abort', onAbort);

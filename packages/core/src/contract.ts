@@ -102,6 +102,13 @@ export interface ReadResponse {
    * iteration or aborting the signal releases it.
    */
   readonly body: AsyncIterable<Uint8Array>;
+  /**
+   * What this answer says about the remote, when it can stand in for a probe (an HTTP 200 or 206
+   * carries size, validator and dates). An adapter that declares
+   * {@link AdapterCapabilities.probesWithRead} fills it, and core then starts a fresh download
+   * with one request instead of a probe followed by a read.
+   */
+  readonly stat?: RemoteStat | undefined;
 }
 
 /** One opened remote, used for a single attempt and then closed. */
@@ -131,6 +138,8 @@ export interface AdapterCapabilities {
   readonly ranges: boolean;
   /** Can serve several ranges at once on independent connections. */
   readonly segments: boolean;
+  /** A read's answer carries what a probe would say ({@link ReadResponse.stat}). */
+  readonly probesWithRead?: boolean | undefined;
 }
 
 /**

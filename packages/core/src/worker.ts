@@ -1,4 +1,4 @@
-import type { ReadRequest, ReadResponse, RemoteStat } from './contract.js';
+import type { ReadRequest, ReadResponse, Remote, RemoteStat } from './contract.js';
 import { ErrorCode, isRegetError, RegetError } from './errors.js';
 import type { RestartReason } from './events.js';
 import { overlapStart } from './overlap.js';
@@ -29,8 +29,15 @@ export class SourceFault extends Error {
   }
 }
 
+/** The answer the one-request start already has, until the connection reading from 0 takes it. */
+export interface Prefetched {
+  response: ReadResponse | undefined;
+}
+
 /** What every connection of one attempt shares. */
 export interface WorkerContext {
+  /** The first answer of a one-request start, if any (see attempt.ts, probeWithRead). */
+  readonly prefetched?: Prefetched | undefined;
   readonly session: DownloadSession;
   /** Where the bytes come from: the URL, and mirrors when given. */
   readonly sources: SourceSet;
@@ -194,6 +201,20 @@ function rangeFailure(session: DownloadSession, start: number, error: unknown): 
   throw error;
 }
 
+/** The prefetched answer when it answers exactly this request (from 0, to the end), else a new read. */
+function readOrTake(context: WorkerContext, remote: Remote, request: ReadRequest): Promise<ReadResponse> {
+  const holder = context.prefetched;
+  const prefetched = holder?.response;
+  if (holder && prefetched) {
+    holder.response = undefined;
+    if (request.start === 0 && request.end === undefined) return Promise.resolve(prefetched);
+    prefetched.body[Symbol.asyncIterator]()
+      .return?.()
+      ?.catch(() => undefined);
+  }
+  return remote.read(request);
+}
+
 /**
  * Fetches one assignment until its (possibly shrinking) end: one read, or several when the server
  * sends honest short slices. Bytes before the assignment that must be verified are re-read first.
@@ -237,7 +258,7 @@ async function fetchAssignment(
       signal,
     };
     const onRangeFailure = (error: unknown) => rangeFailure(session, start, error);
-    const response = await abortable(remote.read(request), signal).catch(onRangeFailure);
+    const response = await abortable(readOrTake(context, remote, request), signal).catch(onRangeFailure);
     watchdog.touch();
     if (response.isUnsatisfiable) {
       await unsatisfiable(context, source, request, response, signal);

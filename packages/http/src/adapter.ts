@@ -26,7 +26,7 @@ export function createHttpAdapter(options: HttpAdapterOptions = {}): HttpAdapter
   return {
     name: 'http',
     schemes: ['http', 'https'],
-    capabilities: { ranges: true, segments: true },
+    capabilities: { ranges: true, segments: true, probesWithRead: true },
     isInsecure: resolved.insecure,
     axios: resolved.axios,
     async open(url: URL, context: OpenContext): Promise<Remote> {

@@ -115,6 +115,11 @@ export class HttpRemote implements Remote {
           total: length,
           validator,
           body: framedBody(body, { expected: length, host, signal }),
+          // A coded whole body is stored as sent, but its length is no file size to compare with.
+          stat: this.#statOf(exchange, {
+            size: isIdentityCoding(headers['content-encoding']) ? length : undefined,
+            acceptsRanges: acceptsRangesOf(headers),
+          }),
         };
       }
       if (status === 416) {
@@ -175,6 +180,23 @@ export class HttpRemote implements Remote {
       total,
       validator: validatorOf(headers),
       body: framedBody(body, { expected: span, host, signal }),
+      stat: this.#statOf(exchange, { size: total, acceptsRanges: true }),
+    };
+  }
+
+  /** What an answer to a read says about the remote, as `stat` would (see ReadResponse.stat). */
+  #statOf(
+    exchange: Exchange,
+    known: { size: number | undefined; acceptsRanges: boolean | undefined },
+  ): HttpRemoteStat {
+    const { headers } = exchange;
+    return {
+      ...known,
+      validator: validatorOf(headers),
+      url: exchange.url.href,
+      suggestedFileName: fileNameFromDisposition(headers['content-disposition']),
+      modifiedAt: parseHttpDate(headers['last-modified']),
+      ...publishedOf(exchange),
     };
   }
 

@@ -268,6 +268,6 @@ describe('options', () => {
     const adapter = createHttpAdapter();
     expect(adapter.name).toBe('http');
     expect(adapter.schemes).toEqual(['http', 'https']);
-    expect(adapter.capabilities).toEqual({ ranges: true, segments: true });
+    expect(adapter.capabilities).toEqual({ ranges: true, segments: true, probesWithRead: true });
   });
 });
