@@ -59,10 +59,11 @@ export async function planDownloads(
   for (const [name, value] of Object.entries(flags.header ?? {}))
     if (isSensitiveHeader(name)) scrubber.add(value);
   const secretHeader = Object.keys(flags.header ?? {}).find(isSensitiveHeader);
-  if (flags.followMirrors && secretHeader !== undefined) {
-    // The announced mirrors are other hosts: the header would go to them too.
+  if ((flags.followMirrors || flags.metalink !== undefined) && secretHeader !== undefined) {
+    // Hosts a server or a document chooses: the header would go to them too.
+    const option = flags.followMirrors ? '--follow-mirrors' : '--metalink';
     throw badInput(
-      `--follow-mirrors would send the ${secretHeader} header to every host the server announces; leave one of them out.`,
+      `${option} would send the ${secretHeader} header to every host ${option === '--metalink' ? 'the Metalink lists' : 'the server announces'}; leave one of them out.`,
     );
   }
   if (flags.dir !== undefined) await assertOutputDirectory(flags.dir);

@@ -43,8 +43,9 @@ export async function planMetalink(
   const jobs: Job[] = [];
   const allUrls: URL[] = [];
   for (const [index, file] of document.files.entries()) {
+    // The document names the hosts: REGET_PASSWORD or the prompt's password is never sent to them.
     const urls = file.urls.slice(0, maxSourcesPerFile).map((entry) => {
-      const url = withPassword(parseUserUrl(entry.url), settings.password);
+      const url = parseUserUrl(entry.url);
       context.scrubber.addUrl(url);
       return url;
     });

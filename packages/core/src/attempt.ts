@@ -10,8 +10,8 @@ import { type ByteRange, ByteRanges } from './ranges.js';
 import type { RateLimiter } from './rate-limit.js';
 import { Scheduler } from './scheduler.js';
 import type { DownloadSession } from './session.js';
+import { isSourceProblem } from './source-problems.js';
 import type { Source, SourceSet } from './sources.js';
-import { maxSourceFailures } from './sources.js';
 import { abortable, LowSpeedGuard, Watchdog } from './timeout.js';
 import { OverlapMismatch } from './transfer.js';
 import { redactUrl } from './url.js';
@@ -61,7 +61,9 @@ function apply(session: DownloadSession, decision: Decision, stat: RemoteStat, l
   }
   for (const [start, end] of decision.ranges) session.ranges.add(start, end);
   session.unverified = decision.action === 'resume' ? decision.unverified : undefined;
-  session.isSegmented = local.journal?.url === session.url && local.journal.isSegmented === true;
+  // Any journal that says its bytes lie apart (another URL's too): the file's length past its
+  // ranges must never be taken for data, by this run or by the next one reading this run's journal.
+  session.isSegmented = local.journal?.isSegmented === true;
   session.total = decision.total;
   const journal = local.journal?.url === session.url ? local.journal : undefined;
   session.validator = journal?.validator ?? stat.validator;
@@ -117,29 +119,33 @@ async function probeSources(settings: AttemptSettings, signal: AbortSignal): Pro
   );
   const answered = candidates.filter((source) => source.stat !== undefined);
   const first = answered[0];
-  if (!first) throw failures[0]?.error;
+  if (!first) {
+    if (failures.length === 0) throw everySourceDropped(sources);
+    throw failures[0]!.error;
+  }
   if (!sources.isMulti) return first.stat!;
+  // A source that will never serve this file (not found, refused login) is dropped while another
+  // answered; one that failed for now (a timeout, a reset) is only left out of this attempt.
   for (const { source, error } of failures) {
-    source.failures += 1;
-    const isFinal = isRegetError(error) && !error.retryable;
-    if (isFinal || source.failures >= maxSourceFailures) {
-      const message = error instanceof Error ? error.message : String(error);
-      sources.drop(source, `it did not answer its probe (${message})`);
+    if (isRegetError(error) && !error.retryable && isSourceProblem(error)) {
+      sources.drop(source, `it did not answer its probe (${error.message})`);
     }
   }
-  const reference = first.isPrimary ? first.stat! : { ...first.stat!, validator: undefined };
   for (const source of answered) {
     const size = source.stat!.size;
-    if (reference.size !== undefined && size !== undefined && size !== reference.size) {
-      sources.drop(source, `it has ${size} bytes where ${first.display} has ${reference.size}`);
+    if (first.stat!.size !== undefined && size !== undefined && size !== first.stat!.size) {
+      sources.drop(source, `it has ${size} bytes where ${first.display} has ${first.stat!.size}`);
     }
   }
-  const live = sources.live();
   const servesRanges = (source: Source) => source.stat!.acceptsRanges !== false;
-  if (live.some(servesRanges)) {
-    for (const source of live) if (!servesRanges(source)) sources.drop(source, 'it does not serve ranges');
+  if (sources.live().some(servesRanges)) {
+    for (const source of sources.live())
+      if (!servesRanges(source)) sources.drop(source, 'it does not serve ranges');
   }
-  return reference;
+  // The answer to decide on comes from a source still in use: the URL's own when it is, else the
+  // first mirror's without its validator (the journal's validator is the URL's).
+  const decider = sources.live()[0] ?? first;
+  return decider.isPrimary ? decider.stat! : { ...decider.stat!, validator: undefined };
 }
 
 /**
@@ -321,7 +327,12 @@ export async function runAttempt(
     }
     const failures = await runWorkers(workerContext, used, controller);
     await pieces?.settle();
-    const isComplete = isWhole();
+    if (pieces && isWhole() && !pieces.isComplete) {
+      // A piece rewritten while it was being checked: checked again now, from disk.
+      pieces.checkAll(session.ranges);
+      await pieces.settle();
+    }
+    const isComplete = isWhole() && (!pieces || pieces.isComplete);
     if (isComplete) return mustCrossCheck ? await crossCheck(workerContext) : 'complete';
     const failure = failures.find((error) => error !== undefined);
     if (failure) throw failure;
@@ -370,12 +381,26 @@ async function pieceFailed(context: WorkerContext, [start, end]: ByteRange): Pro
   // piece is fetched again whole, by one connection, and a source that fails it alone is dropped.
   const [culprit] = culprits;
   if (culprits.length === 1 && culprit) {
-    context.sources.drop(culprit, `bytes ${start}-${end - 1} it served failed their piece hash`);
+    culprit.pieceFailures += 1;
+    const isLast = !context.sources.live().some((other) => other !== culprit);
+    if (!isLast) {
+      context.sources.drop(culprit, `bytes ${start}-${end - 1} it served failed their piece hash`);
+    } else if (culprit.pieceFailures >= maxPieceFailures) {
+      // No other source to fetch it from, and this one keeps serving bytes the hashes refuse.
+      throw new RegetError(
+        ErrorCode.CHECKSUM,
+        `${culprit.display} served bytes that failed their piece hash ${culprit.pieceFailures} times (the last at bytes ${start}-${end - 1}); no other source is left.`,
+        { retryable: false },
+      );
+    }
   }
   for (const source of culprits) source.served.remove(start, end);
   await context.session.rollback(start, end);
   context.scheduler.requeue(start, end);
 }
+
+/** Piece hash failures of the last source left before the download fails. */
+const maxPieceFailures = 3;
 
 /** No source is left to fetch the missing bytes from. */
 function everySourceDropped(sources: SourceSet): RegetError {

@@ -23,6 +23,8 @@ export class PieceVerifier {
   readonly #onFailure: (range: ByteRange) => Promise<void>;
   readonly #verified = new ByteRanges();
   readonly #queued = new Set<number>();
+  /** Bumped when bytes of the file are rolled back: a check that started before must not count. */
+  #generation = 0;
   #total: number | undefined;
   #chain: Promise<void> = Promise.resolve();
   #error: unknown;
@@ -70,11 +72,13 @@ export class PieceVerifier {
   reset(): void {
     this.#verified.clear();
     this.#queued.clear();
+    this.#generation += 1;
   }
 
   /** A piece was rolled back: it must be verified again once it is whole. */
   forget(start: number, end: number): void {
     this.#verified.remove(start, end);
+    this.#generation += 1;
   }
 
   /**
@@ -100,8 +104,11 @@ export class PieceVerifier {
     this.#queued.add(index);
     this.#chain = this.#chain.then(async () => {
       try {
+        const generation = this.#generation;
         const bytes = await this.#readAt(start, end - start);
         const digest = createHash(this.#pieces.algorithm).update(bytes).digest('hex');
+        // Bytes rolled back while they were read: the piece is checked again once whole.
+        if (generation !== this.#generation) return;
         if (digest === this.#pieces.hashes[index]) this.#verified.add(start, end);
         else await this.#onFailure([start, end]);
       } catch (error) {

@@ -23,8 +23,13 @@ export class Source {
   validator: Validator | undefined;
   /** Connections of this attempt reading from it now. */
   active = 0;
-  /** Failures since its last byte. */
+  /** Ranges it failed in a row, in this attempt. */
   failures = 0;
+  /** Pieces it alone served that failed their hash, in this call. */
+  pieceFailures = 0;
+  /** The connections reading from it now, aborted when it is dropped. */
+  readonly readers = new Set<AbortController>();
+  #onRelease: (() => void)[] = [];
   /** Why it is no longer used in this download, once dropped. */
   dropped: string | undefined;
   /** Bytes it delivered that were written, in this call. */
@@ -40,6 +45,17 @@ export class Source {
     this.display = redactUrl(url);
     this.adapter = adapter;
     this.host = url.host;
+  }
+
+  /** Resolves at the next release of one of its connections. */
+  nextRelease(): Promise<void> {
+    return new Promise((resolve) => this.#onRelease.push(resolve));
+  }
+
+  notifyRelease(): void {
+    const waiting = this.#onRelease;
+    this.#onRelease = [];
+    for (const resolve of waiting) resolve();
   }
 
   get isPrimary(): boolean {
@@ -139,6 +155,8 @@ export class SourceSet {
       source.remote = undefined;
       source.stat = undefined;
       source.active = 0;
+      // Failures count within an attempt: an outage spanning attempts is the retry budget's.
+      source.failures = 0;
     }
   }
 
@@ -179,13 +197,23 @@ export class SourceSet {
 
   release(source: Source): void {
     source.active = Math.max(0, source.active - 1);
+    source.notifyRelease();
   }
 
-  /** Stops using a source for the rest of the download, and says why (once). */
+  /**
+   * Stops using a source for the rest of the download, and says why (once). Its connections are
+   * aborted at once (each drains what it already received to disk first).
+   */
   drop(source: Source, reason: string): void {
     if (source.dropped !== undefined) return;
     source.dropped = reason;
     this.#emit({ type: 'source-dropped', url: source.display, reason });
+    for (const reader of source.readers) reader.abort(new DroppedSource(reason));
+  }
+
+  /** Resolves once at most `allowance` connections still read from `source`. */
+  async settled(source: Source, allowance: number): Promise<void> {
+    while (source.active > allowance) await source.nextRelease();
   }
 
   /** Bytes per source for the result and the progress events. */
@@ -211,6 +239,13 @@ export class SourceSet {
         return `${source.display} served bytes ${ranges}${more}`;
       });
     return parts.join('; ');
+  }
+}
+
+/** Why a connection to a dropped source was aborted. */
+export class DroppedSource extends Error {
+  constructor(reason: string) {
+    super(reason);
   }
 }
 

@@ -108,6 +108,12 @@ export async function pump(
         position += count;
       }
       if (position >= plan.writeFrom) session.verifiedUpTo(plan.writeFrom);
+      // The comparison above waited for the disk: another connection may have taken the rest of
+      // this range meanwhile, so the end is read again before anything is written.
+      const stopNow = plan.stopAt();
+      if (stopNow !== undefined && position + chunk.length > stopNow) {
+        chunk = chunk.subarray(0, Math.max(0, stopNow - position));
+      }
       if (chunk.length > 0) {
         // Told before the write is awaited: a connection taking over the rest of this range must
         // start past the bytes already on their way to the disk.

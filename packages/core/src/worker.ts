@@ -5,7 +5,8 @@ import { overlapStart } from './overlap.js';
 import type { RateLimiter } from './rate-limit.js';
 import type { Assignment, Scheduler } from './scheduler.js';
 import type { DownloadSession } from './session.js';
-import { maxSourceFailures, type Source, type SourceSet } from './sources.js';
+import { isSourceProblem } from './source-problems.js';
+import { DroppedSource, maxSourceFailures, type Source, type SourceSet } from './sources.js';
 import { abortable, type LowSpeedGuard, sleep, Watchdog } from './timeout.js';
 import { OverlapMismatch, pump } from './transfer.js';
 
@@ -340,10 +341,10 @@ export async function runWorker(
     try {
       outcome = await readFrom(context, source, attemptSignal);
     } catch (error) {
-      if (!sources.isMulti || attemptSignal.aborted) throw error;
-      const fault = sourceFault(source, error);
-      if (!fault) throw error;
-      await dropSource(context, source, fault);
+      if (attemptSignal.aborted) throw error;
+      if (!sources.isMulti) throw asAttemptError(error);
+      const handled = await handleSourceError(context, source, error);
+      if (!handled) throw asAttemptError(error);
       outcome = 'done';
     } finally {
       sources.release(source);
@@ -361,7 +362,9 @@ export async function runWorker(
     failure = outcome;
     if (!sources.isMulti) return failure;
     source.failures += 1;
-    if (source.failures >= maxSourceFailures) {
+    // The last source left is never dropped for failures that may pass: that is the retry budget's.
+    const isLast = !sources.live().some((other) => other !== source);
+    if (source.failures >= maxSourceFailures && !isLast) {
       sources.drop(source, `it failed ${source.failures} times in a row (${failure.message})`);
     }
     // Another live source takes over; with none, the attempt ends and is retried.
@@ -370,11 +373,49 @@ export async function runWorker(
   }
 }
 
+/** An error leaving a worker as what the attempt understands: never a mirror's own signal. */
+function asAttemptError(error: unknown): unknown {
+  if (error instanceof SourceFault || error instanceof DroppedSource) {
+    return new RegetError(ErrorCode.PROTOCOL, error.message, { cause: error });
+  }
+  return error;
+}
+
+/**
+ * With mirrors, an error one connection raised: when it shows a source at fault, that source is
+ * dropped (its suspect bytes fetched again) and true is returned; otherwise false (the attempt
+ * handles it). When the bytes a source contradicts were written in this call by another source,
+ * the earlier listed of the two wins (the URL first), rather than the file being taken for changed.
+ */
+async function handleSourceError(context: WorkerContext, source: Source, error: unknown): Promise<boolean> {
+  if (error instanceof DroppedSource) return true;
+  if (error instanceof OverlapMismatch) {
+    const writer = context.sources.all.find(
+      (other) => other !== source && other.served.covers(error.offset, error.offset + 1),
+    );
+    if (writer) {
+      const loser = writer.index > source.index ? writer : source;
+      const winner = loser === writer ? source : writer;
+      await dropSource(
+        context,
+        loser,
+        new SourceFault(`its bytes disagree with ${winner.display}'s near offset ${error.offset}`, true),
+        loser === source ? 1 : 0,
+      );
+      return true;
+    }
+  }
+  const fault = sourceFault(source, error);
+  if (!fault) return false;
+  await dropSource(context, source, fault, 1);
+  return true;
+}
+
 /** What makes a mirror unusable, from an error its connection raised; undefined when not its fault. */
 function sourceFault(source: Source, error: unknown): SourceFault | undefined {
   if (error instanceof SourceFault) return error;
   if (error instanceof OverlapMismatch) {
-    // The primary decides what the file is: bytes on disk it contradicts mean a change.
+    // The primary decides what the file is: bytes of an earlier run it contradicts mean a change.
     if (source.isPrimary) return undefined;
     return new SourceFault(`its bytes differ from the others at offset ${error.offset}`, true);
   }
@@ -384,16 +425,28 @@ function sourceFault(source: Source, error: unknown): SourceFault | undefined {
   if (!source.isPrimary && error instanceof RestartNeeded) {
     return new SourceFault(`it ${error.reason === 'remote changed' ? 'changed' : error.reason}`, false);
   }
-  if (!source.isPrimary && isRegetError(error) && !error.retryable) {
+  // Not the local disk (LOCAL_IO) nor an abort: only what says the server cannot serve the file.
+  if (!source.isPrimary && isRegetError(error) && !error.retryable && isSourceProblem(error)) {
     return new SourceFault(error.message, false);
   }
   return undefined;
 }
 
-/** Drops a source; bytes it wrote in this call go back to be fetched from the others when suspect. */
-export async function dropSource(context: WorkerContext, source: Source, fault: SourceFault): Promise<void> {
+/**
+ * Drops a source; bytes it wrote in this call go back to be fetched from the others when suspect
+ * — once its other connections have stopped and drained what they received (`allowance`: the
+ * caller's own connection to it, when it holds one), so none of its writes lands after the
+ * rollback.
+ */
+export async function dropSource(
+  context: WorkerContext,
+  source: Source,
+  fault: SourceFault,
+  allowance = 0,
+): Promise<void> {
   context.sources.drop(source, fault.message);
   if (!fault.isDataSuspect) return;
+  await context.sources.settled(source, allowance);
   for (const [start, end] of source.served.toArray()) {
     await context.session.rollback(start, end);
     context.scheduler.requeue(start, end);
@@ -456,6 +509,8 @@ async function readFrom(
   if (attemptSignal.aborted) onAbort();
   const watchdog = new Watchdog(context.idleTimeoutMs, controller, source.host);
   context.session.connections += 1;
+  // Dropping the source aborts this connection at once (see SourceSet.drop).
+  source.readers.add(controller);
   try {
     for (;;) {
       if (source.dropped !== undefined) return 'idle';
@@ -480,6 +535,7 @@ async function readFrom(
       }
     }
   } finally {
+    source.readers.delete(controller);
     context.session.connections -= 1;
     watchdog.stop();
     attemptSignal.removeEventListener('abort', onAbort);
