@@ -1,6 +1,5 @@
-import { basename, dirname, join } from 'node:path';
-import { removeOutput, settle, sha256File, statSize } from './matrices.mjs';
-import { measure, median } from './measure.mjs';
+import { basename, dirname } from 'node:path';
+import { interleavedRuns, summarizeRuns } from './interleaved.mjs';
 import { cli, isInstalled } from './tools.mjs';
 
 /**
@@ -10,7 +9,6 @@ import { cli, isInstalled } from './tools.mjs';
  * two mirrors and then with the slow one added; every download's sha256 is checked.
  */
 
-const mebibyte = 1024 * 1024;
 const log = (message) => process.stderr.write(`[bench] ${message}\n`);
 
 /** What is asked of reget: at least this fraction of the two fast mirrors' combined rate. */
@@ -59,71 +57,15 @@ function mirrorsTools(settings, file) {
 }
 
 /** Interleaved rounds of every mirrors download of `file` (`size` bytes). */
-export async function mirrorsMatrix(config, settings, file, size, expectedSha256, scratch) {
-  const runs = [];
-  const tools = mirrorsTools(settings, file);
-  for (let round = 1; round <= config.rounds; round++) {
-    for (const { tool, label, command } of tools) {
-      const out = join(scratch, 'mirrors.bin');
-      await removeOutput(out);
-      const [program, args] = command(out);
-      settle();
-      const result = await measure(program, args, { scratch });
-      const isComplete = result.exitCode === 0 && statSize(out) === size;
-      const isCorrect = isComplete && (await sha256File(out)) === expectedSha256;
-      await removeOutput(out);
-      log(
-        `mirrors round ${round}/${config.rounds} ${tool} (${label}): ${result.wallSeconds.toFixed(2)} s` +
-          (isCorrect
-            ? ''
-            : ` FAILED (exit ${result.exitCode}${isComplete ? ', wrong sha256' : ''}) ${result.stderr.trim().slice(0, 300)}`),
-      );
-      runs.push({
-        tool,
-        label,
-        round,
-        isCorrect,
-        exitCode: result.exitCode,
-        wallSeconds: result.wallSeconds,
-        cpuSeconds: result.cpuSeconds,
-        peakRssKiB: result.peakRssKiB,
-      });
-    }
-  }
-  return runs;
+export function mirrorsMatrix(config, settings, file, size, expectedSha256, scratch) {
+  const tools = mirrorsTools(settings, file).map((entry) => ({ ...entry, key: entry.label }));
+  return interleavedRuns(config, tools, { scenario: 'mirrors', size, expectedSha256, scratch });
 }
 
 /** Medians per (tool, scenario): throughput and its ratio to the two fast mirrors' combined rate. */
 export function summarizeMirrors(runs, size, limitBytesPerSecond) {
-  const groups = new Map();
-  for (const run of runs) {
-    const key = `${run.tool}\u0000${run.label}`;
-    if (!groups.has(key)) groups.set(key, { tool: run.tool, label: run.label, runs: [] });
-    groups.get(key).runs.push(run);
-  }
-  const rows = [...groups.values()].map(({ tool, label, runs: group }) => {
-    const ok = group.filter((run) => run.isCorrect);
-    const wallSeconds = median(ok.map((run) => run.wallSeconds));
-    const bytesPerSecond = wallSeconds ? size / wallSeconds : null;
-    const ratioToLimit = bytesPerSecond === null ? null : bytesPerSecond / (2 * limitBytesPerSecond);
-    return {
-      tool,
-      label,
-      runs: group.length,
-      failedRuns: group.length - ok.length,
-      wallSeconds,
-      mebibytesPerSecond: bytesPerSecond === null ? null : bytesPerSecond / mebibyte,
-      ratioToLimit,
-      meetsTarget: ratioToLimit === null ? null : ratioToLimit >= mirrorsTarget,
-      cpuSeconds: median(ok.map((run) => run.cpuSeconds)),
-    };
+  return summarizeRuns(runs, size, (row) => {
+    const ratioToLimit = row.bytesPerSecond === null ? null : row.bytesPerSecond / (2 * limitBytesPerSecond);
+    return { ratioToLimit, meetsTarget: ratioToLimit === null ? null : ratioToLimit >= mirrorsTarget };
   });
-  for (const row of rows) {
-    const aria2c = rows.find((other) => other.tool === 'aria2c' && other.label === row.label);
-    row.ratioToAria2c =
-      row.tool === 'reget' && aria2c?.mebibytesPerSecond && row.mebibytesPerSecond
-        ? row.mebibytesPerSecond / aria2c.mebibytesPerSecond
-        : null;
-  }
-  return rows;
 }

@@ -1,10 +1,10 @@
-import { createHash } from 'node:crypto';
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type DownloadEvent, download } from '@reget/core';
 import { createFtpAdapter } from '@reget/ftp';
 import { createHttpAdapter } from '@reget/http';
 import { createSftpAdapter } from '@reget/sftp';
+import { pieceHashesOf, tamperEveryPiece } from '@reget/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventOf, runCli, trustFlags } from './cli.js';
 import { interopEnvironment, ServedFile, servedPath } from './environment.js';
@@ -62,21 +62,13 @@ describe('mirrors: nginx, vsftpd and sshd serving one file', () => {
 
   it('drops the mirror whose pieces fail their hashes and fetches them from the others', async () => {
     const destination = join(directory.path, 'healed.bin');
-    const hashes: string[] = [];
-    for (let at = 0; at < sample.length; at += pieceLength) {
-      hashes.push(
-        createHash('sha256')
-          .update(sample.subarray(at, at + pieceLength))
-          .digest('hex'),
-      );
-    }
     const events: DownloadEvent[] = [];
     const result = await download({
       url: sftpUrl(ServedFile.sample),
       mirrors: [ftpUrl(tamperedName), httpUrl(ServedFile.sample)],
       destination,
       adapters: adapters(),
-      pieces: { algorithm: 'sha256', length: pieceLength, hashes },
+      pieces: pieceHashesOf(sample, pieceLength),
       onEvent: (event) => events.push(event),
       retryDelayMs: 10,
     });

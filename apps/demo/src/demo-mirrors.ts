@@ -1,7 +1,6 @@
-import { createHash } from 'node:crypto';
 import { join } from 'node:path';
-import { type DownloadEvent, type DownloadResult, download, type PieceHashes, redactUrl } from '@reget/core';
-import type { ConformanceServer } from '@reget/testkit';
+import { type DownloadEvent, type DownloadResult, download, redactUrl } from '@reget/core';
+import { type ConformanceServer, pieceHashesOf, tamperEveryPiece } from '@reget/testkit';
 import { type DemoRow, type DemoVersions, sha256OfFile } from './demo-scenario.js';
 import { exitCodeFor } from './exit-codes.js';
 import type { Job } from './job.js';
@@ -38,7 +37,7 @@ export async function runMirrorsScene(context: MirrorsContext): Promise<DemoRow>
   const file = versions.second;
   await Promise.all([
     http.putFile(mirrorPath, file),
-    ftp.putFile(mirrorPath, corrupted(file)),
+    ftp.putFile(mirrorPath, tamperEveryPiece(file, pieceLength)),
     sftp.putFile(mirrorPath, file),
   ]);
   for (const server of [http, ftp, sftp]) {
@@ -71,7 +70,7 @@ export async function runMirrorsScene(context: MirrorsContext): Promise<DemoRow>
       mirrors,
       destination,
       adapters: [http.adapter, ftp.adapter, sftp.adapter],
-      pieces: pieceHashes(file),
+      pieces: pieceHashesOf(file, pieceLength),
       signal: context.signal,
       onEvent: (event: DownloadEvent) => reporter.event(job, event),
       retryDelayMs: 300,
@@ -98,23 +97,4 @@ export async function runMirrorsScene(context: MirrorsContext): Promise<DemoRow>
       : `${mirrorsLabel}: sha256 ${actual.slice(0, 16)}… does NOT match the file. ✗`,
   );
   return { ...row, sentBytes: sent(), resumes: result.resumes, restarts: result.restarts, isVerified };
-}
-
-/** The file with one byte changed in the middle of every piece. */
-function corrupted(file: Uint8Array): Uint8Array {
-  const copy = Buffer.from(file);
-  for (let at = pieceLength / 2; at < copy.length; at += pieceLength) copy[at] = (copy[at]! + 1) % 256;
-  return copy;
-}
-
-function pieceHashes(file: Uint8Array): PieceHashes {
-  const hashes: string[] = [];
-  for (let at = 0; at < file.length; at += pieceLength) {
-    hashes.push(
-      createHash('sha256')
-        .update(file.subarray(at, at + pieceLength))
-        .digest('hex'),
-    );
-  }
-  return { algorithm: 'sha256', length: pieceLength, hashes };
 }

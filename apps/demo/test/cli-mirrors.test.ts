@@ -6,11 +6,13 @@ import {
   type FtpTestServer,
   type HttpTestServer,
   makeContent,
+  pieceHashesOf,
   type SftpServer,
   sha256,
   startFtpServer,
   startHttpServer,
   startSftpServer,
+  tamperEveryPiece,
 } from '@reget/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildCli, runCli } from './cli-process.js';
@@ -29,12 +31,7 @@ let sftp: SftpServer;
 
 const hex = (data: Uint8Array) => createHash('sha256').update(data).digest('hex');
 
-/** One byte changed in every piece: any range served from it fails its piece hash. */
-function tampered(): Buffer {
-  const copy = Buffer.from(content);
-  for (let at = pieceLength / 2; at < size; at += pieceLength) copy[at] = (copy[at]! + 1) % 256;
-  return copy;
-}
+const tampered = () => tamperEveryPiece(content, pieceLength);
 
 beforeAll(async () => {
   root = await mkdtemp(join(tmpdir(), 'reget-cli-mirrors-'));
@@ -116,8 +113,7 @@ describe('reget with mirrors', () => {
 
   it('downloads every file of a Metalink, healing a piece a mirror served wrong', async () => {
     const directory = await newDirectory();
-    const pieces = [];
-    for (let at = 0; at < size; at += pieceLength) pieces.push(hex(content.subarray(at, at + pieceLength)));
+    const pieces = pieceHashesOf(content, pieceLength).hashes;
     const document = `<?xml version="1.0" encoding="UTF-8"?>
 <metalink xmlns="urn:ietf:params:xml:ns:metalink">
   <file name="sub/tampered.bin">

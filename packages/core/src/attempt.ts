@@ -1,5 +1,5 @@
 import { stat as fileStat } from 'node:fs/promises';
-import type { RemoteStat } from './contract.js';
+import type { Remote, RemoteStat } from './contract.js';
 import { type Decision, decide, type LocalState } from './decide.js';
 import { pathKind } from './destination.js';
 import { ErrorCode, isRegetError, RegetError } from './errors.js';
@@ -177,31 +177,34 @@ async function probeWithRead(
   signal: AbortSignal,
   prefetched: Prefetched,
 ): Promise<RemoteStat> {
-  const controller = new AbortController();
-  const onAbort = () => controller.abort(signal.reason);
-  signal.addEventListener('abort', onAbort, { once: true });
-  if (signal.aborted) onAbort();
-  const watchdog = new Watchdog(settings.connectTimeoutMs + settings.idleTimeoutMs, controller, source.host);
-  try {
-    const context = { signal: controller.signal, connectTimeoutMs: settings.connectTimeoutMs };
-    const remote = await abortable(source.adapter.open(source.url, context), controller.signal);
-    source.remote = remote;
-    watchdog.touch(settings.idleTimeoutMs);
+  await openAndAsk(source, settings, signal, async (remote, probeSignal) => {
     const response = await abortable(
-      remote.read({ start: 0, validator: undefined, signal: controller.signal }),
-      controller.signal,
+      remote.read({ start: 0, validator: undefined, signal: probeSignal }),
+      probeSignal,
     );
     prefetched.response = response;
-    const stat = response.stat ?? (await abortable(remote.stat(controller.signal), controller.signal));
-    source.stat = stat;
-    source.validator = stat.validator;
-    return stat;
-  } finally {
-    watchdog.stop();
-  }
+    return response.stat ?? (await abortable(remote.stat(probeSignal), probeSignal));
+  });
+  return source.stat!;
 }
 
-async function probeSource(source: Source, settings: AttemptSettings, signal: AbortSignal): Promise<void> {
+/** Opens a source and probes it (its `remote`, `stat` and own validator are set). */
+function probeSource(source: Source, settings: AttemptSettings, signal: AbortSignal): Promise<void> {
+  return openAndAsk(source, settings, signal, (remote, probeSignal) =>
+    abortable(remote.stat(probeSignal), probeSignal),
+  );
+}
+
+/**
+ * Opens `source` and asks it what it is (`ask`), under the connect and then the idle timeout; on
+ * failure the remote is closed again. The signal given to `ask` lives as long as the attempt.
+ */
+async function openAndAsk(
+  source: Source,
+  settings: AttemptSettings,
+  signal: AbortSignal,
+  ask: (remote: Remote, probeSignal: AbortSignal) => Promise<RemoteStat>,
+): Promise<void> {
   const controller = new AbortController();
   const onAbort = () => controller.abort(signal.reason);
   signal.addEventListener('abort', onAbort, { once: true });
@@ -212,7 +215,7 @@ async function probeSource(source: Source, settings: AttemptSettings, signal: Ab
     const remote = await abortable(source.adapter.open(source.url, context), controller.signal);
     source.remote = remote;
     watchdog.touch(settings.idleTimeoutMs);
-    const stat = await abortable(remote.stat(controller.signal), controller.signal);
+    const stat = await ask(remote, controller.signal);
     source.stat = stat;
     source.validator = stat.validator;
   } catch (error) {

@@ -1,8 +1,7 @@
-import { createHash } from 'node:crypto';
 import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createMemoryServer, failureOf, makeContent } from '@reget/testkit';
+import { createMemoryServer, failureOf, makeContent, pieceHashesOf } from '@reget/testkit';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Adapter } from './contract.js';
 import { download } from './download.js';
@@ -15,17 +14,7 @@ const size = 1024 * 1024;
 const content = Buffer.from(makeContent(size, 7));
 const pieceLength = 128 * 1024;
 
-function pieceHashes(data: Uint8Array) {
-  const hashes: string[] = [];
-  for (let at = 0; at < data.length; at += pieceLength) {
-    hashes.push(
-      createHash('sha256')
-        .update(data.subarray(at, at + pieceLength))
-        .digest('hex'),
-    );
-  }
-  return { algorithm: 'sha256' as const, length: pieceLength, hashes };
-}
+const pieceHashes = (data: Uint8Array) => pieceHashesOf(data, pieceLength);
 
 describe('mirrors: what review found', () => {
   let directory: string;

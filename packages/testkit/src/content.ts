@@ -44,3 +44,29 @@ export function makeContent(size: number, seed = 1): Uint8Array {
 export function sha256(bytes: Uint8Array): string {
   return createHash('sha256').update(bytes).digest('hex');
 }
+
+/** sha256 piece hashes of `data` in pieces of `length` bytes, as core's `pieces` option takes them. */
+export function pieceHashesOf(
+  data: Uint8Array,
+  length: number,
+): { algorithm: 'sha256'; length: number; hashes: string[] } {
+  const hashes: string[] = [];
+  for (let at = 0; at < data.length; at += length) {
+    hashes.push(
+      createHash('sha256')
+        .update(data.subarray(at, at + length))
+        .digest('hex'),
+    );
+  }
+  return { algorithm: 'sha256', length, hashes };
+}
+
+/**
+ * A copy of `data` with one byte changed in the middle of every `length`-byte piece: a mirror that
+ * serves it serves a wrong byte in any range of a piece's size or more.
+ */
+export function tamperEveryPiece(data: Uint8Array, length: number): Buffer {
+  const copy = Buffer.from(data);
+  for (let at = Math.floor(length / 2); at < copy.length; at += length) copy[at] = copy[at]! ^ 0xff;
+  return copy;
+}

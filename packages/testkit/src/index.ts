@@ -4,7 +4,14 @@ export type {
   ConformanceTarget,
   ServerFaults,
 } from './conformance/target.js';
-export { deriveSeed, makeContent, seededRandom, sha256 } from './content.js';
+export {
+  deriveSeed,
+  makeContent,
+  pieceHashesOf,
+  seededRandom,
+  sha256,
+  tamperEveryPiece,
+} from './content.js';
 export {
   type FtpFaults,
   type FtpFinalReply,

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { type DownloadEvent, type DownloadOptions, download, ErrorCode } from '@reget/core';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { ConformanceServer } from './conformance/target.js';
-import { makeContent, sha256 } from './content.js';
+import { makeContent, pieceHashesOf, sha256, tamperEveryPiece } from './content.js';
 import { ftpConformanceTarget } from './ftp/target.js';
 import { failureOf } from './harness.js';
 import { type HttpTestServer, startHttpServer } from './http/server.js';
@@ -18,24 +18,8 @@ const size = 6 * 1024 * 1024 + 321;
 const pieceLength = 256 * 1024;
 const content = makeContent(size, 41);
 
-/** The same size, other bytes: one byte changed in every piece. */
-function tampered(): Buffer {
-  const copy = Buffer.from(content);
-  for (let at = pieceLength / 2; at < size; at += pieceLength) copy[at] = (copy[at]! + 1) % 256;
-  return copy;
-}
-
-function pieceHashes(data: Uint8Array) {
-  const hashes: string[] = [];
-  for (let at = 0; at < data.length; at += pieceLength) {
-    hashes.push(
-      createHash('sha256')
-        .update(data.subarray(at, at + pieceLength))
-        .digest('hex'),
-    );
-  }
-  return { algorithm: 'sha256' as const, length: pieceLength, hashes };
-}
+const tampered = () => tamperEveryPiece(content, pieceLength);
+const pieceHashes = (data: Uint8Array) => pieceHashesOf(data, pieceLength);
 
 const exists = (path: string) =>
   stat(path).then(
