@@ -34,7 +34,10 @@ export class FtpPool {
     for (let idle = list?.pop(); idle !== undefined; idle = list?.pop()) {
       if (idle.timer !== undefined) clearTimeout(idle.timer);
       // Closed while idle (the server's idle timeout, a 421): basic-ftp saw the FIN.
-      if (!idle.connection.client.closed) return idle.connection;
+      if (!idle.connection.client.closed) {
+        idle.connection.client.ftp.socket.ref();
+        return idle.connection;
+      }
     }
     return undefined;
   }
@@ -53,6 +56,8 @@ export class FtpPool {
       // An idle connection must not keep the process alive.
       timer.unref();
     }
+    // Idle, it must not keep the process alive, as Node's keep-alive agents do with idle sockets.
+    connection.client.ftp.socket.unref();
     list.push({ connection, timer });
     this.#idle.set(key, list);
   }

@@ -155,6 +155,7 @@ export class SshPool {
   }
 
   #take(member: Member): void {
+    if (member.busy === 0) member.connection.holdsProcess(true);
     member.busy += 1;
     if (member.timer !== undefined) clearTimeout(member.timer);
     member.timer = undefined;
@@ -171,6 +172,7 @@ export class SshPool {
       this.#drop(key, member);
       return;
     }
+    member.connection.holdsProcess(false);
     const { idleTimeoutMs } = this.#settings;
     if (idleTimeoutMs === undefined) return;
     member.timer = setTimeout(() => this.#drop(key, member), idleTimeoutMs);
