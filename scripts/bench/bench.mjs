@@ -11,12 +11,15 @@
 // REGET_BENCH_WARMUP=0 (no unmeasured round 0 of the large file, see downloadMatrix),
 // REGET_BENCH_INSTALL=1 (apt-get install the missing tools first), REGET_BENCH_BUILD=0 (measure
 // the build as it is, without `tsc -b`) and REGET_INTEROP_PORT_BASE (default 19000, so a running
-// interop tier on 18000 is not disturbed).
+// interop tier on 18000 is not disturbed). Many small files (many-files.mjs): REGET_BENCH_MANY=0
+// skips it, REGET_BENCH_MANY_FILES (default 2000) sets the file count, REGET_BENCH_ONLY=many runs
+// it alone.
 import { spawnSync } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { cpus, release, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { manyFilesMatrix, manyFilesTable, serveManyFiles, summarizeManyFiles } from './many-files.mjs';
 import {
   checksumMatrix,
   downloadMatrix,
@@ -43,8 +46,10 @@ function parseSize(name, fallback) {
 }
 
 const only = setting('REGET_BENCH_ONLY', '');
-if (only !== '' && only !== 'throttled')
-  throw new Error(`REGET_BENCH_ONLY can only be "throttled" (or unset for everything), not "${only}".`);
+if (only !== '' && only !== 'throttled' && only !== 'many')
+  throw new Error(
+    `REGET_BENCH_ONLY can only be "throttled" or "many" (or unset for everything), not "${only}".`,
+  );
 
 const config = {
   only: only || null,
@@ -55,12 +60,18 @@ const config = {
   startupRuns: 10,
   warmUp: setting('REGET_BENCH_WARMUP', '1') !== '0',
   throttled: {
-    enabled: only === 'throttled' || setting('REGET_BENCH_THROTTLED', '1') !== '0',
+    enabled: only === 'throttled' || (only === '' && setting('REGET_BENCH_THROTTLED', '1') !== '0'),
     sizeBytes: parseSize('REGET_BENCH_THROTTLED_SIZE', '256M'),
     limitBytesPerSecond: parseSize('REGET_BENCH_THROTTLED_RATE', '20M'),
     target: throttledTarget,
   },
+  many: {
+    enabled: only === 'many' || (only === '' && setting('REGET_BENCH_MANY', '1') !== '0'),
+    files: Number(setting('REGET_BENCH_MANY_FILES', '2000')),
+  },
 };
+if (!Number.isSafeInteger(config.many.files) || config.many.files < 2)
+  throw new Error('REGET_BENCH_MANY_FILES must be ≥ 2.');
 if (!Number.isSafeInteger(config.rounds) || config.rounds < 1)
   throw new Error('REGET_BENCH_ROUNDS must be ≥ 1.');
 if (config.throttled.limitBytesPerSecond < 1) throw new Error('REGET_BENCH_THROTTLED_RATE must be ≥ 1.');
@@ -151,6 +162,13 @@ async function measureEverything(settings, scratch) {
   };
 }
 
+/** Many small files and one large one from each server (many-files.mjs). */
+async function measureManyFiles(settings, scratch) {
+  const served = await serveManyFiles(settings, config.many.files);
+  const runs = await manyFilesMatrix(config, settings, served, scratch);
+  return { summary: summarizeManyFiles(runs, config.many.files), runs };
+}
+
 /** The throttled scenario of issue 8 (throttled.mjs). */
 async function measureThrottled(settings, scratch) {
   const { sizeBytes, limitBytesPerSecond } = config.throttled;
@@ -194,15 +212,18 @@ async function main() {
       log('GNU time (/usr/bin/time, apt package "time") is missing: no CPU or peak RSS figures');
     const everything = config.only === null ? await measureEverything(settings, scratch) : undefined;
     const throttled = config.throttled.enabled ? await measureThrottled(settings, scratch) : undefined;
+    const many = config.many.enabled ? await measureManyFiles(settings, scratch) : undefined;
     const report = {
       date: new Date().toISOString(),
       machine: machineInfo(),
       config,
       ...everything?.summary,
       throttled: throttled?.summary,
-      runs: { ...everything?.runs, throttled: throttled?.runs },
+      manyFiles: many?.summary,
+      runs: { ...everything?.runs, throttled: throttled?.runs, manyFiles: many?.runs },
     };
     process.stdout.write(`${markdownReport(report)}\n`);
+    if (many) process.stdout.write(`\n${manyFilesTable(many.summary, config.many.files)}\n`);
     log(`JSON written to ${writeJson(repo, report)}`);
   } finally {
     cleanup();
