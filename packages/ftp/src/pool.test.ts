@@ -1,7 +1,7 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type Adapter, type DownloadEvent, DownloadQueue, download, ErrorCode } from '@reget/core';
+import { type Adapter, type DownloadEvent, download, ErrorCode } from '@reget/core';
 import { type FtpTestServer, makeContent, sha256, startFtpServer } from '@reget/testkit';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createFtpAdapter, type FtpAdapterOptions } from './adapter.js';
@@ -25,7 +25,6 @@ describe('the FTP connection pool', () => {
     server = await startFtpServer({ user: 'alice', password: 'p@ss word' });
     adapter = createFtpAdapter(options);
   };
-  const logins = () => server.commands().filter((command) => command.startsWith('USER')).length;
   const fetch = (name: string, onEvent?: (event: DownloadEvent) => void) =>
     download({
       url: server.url(`/${name}`),
@@ -34,26 +33,6 @@ describe('the FTP connection pool', () => {
       retryDelayMs: 1,
       onEvent,
     });
-
-  it('downloads 50 files through a queue of 4 with at most 4 logins', async () => {
-    await start();
-    const contents = Array.from({ length: 50 }, (_, index) => makeContent(2_000 + index * 97, index));
-    await Promise.all(contents.map((content, index) => server.putFile(`/many-${index}.bin`, content)));
-    const queue = new DownloadQueue({ concurrency: 4 });
-    const items = contents.map((_, index) =>
-      queue.add({
-        url: server.url(`/many-${index}.bin`),
-        destination: join(directory, `many-${index}.bin`),
-        adapters: [adapter],
-      }),
-    );
-    await Promise.all(items.map((item) => item.result));
-    for (const [index, content] of contents.entries()) {
-      expect(sha256(await readFile(join(directory, `many-${index}.bin`)))).toBe(sha256(content));
-    }
-    expect(server.controlConnections()).toBeLessThanOrEqual(4);
-    expect(logins()).toBe(server.controlConnections());
-  });
 
   it('logs in again when the server closed the idle connection, without a failed attempt', async () => {
     await start();

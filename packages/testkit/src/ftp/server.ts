@@ -190,6 +190,7 @@ export async function startFtpServer(options: FtpServerOptions = {}): Promise<Ft
     waitForCommand: (prefix) => new Promise((resolve) => waiters.push({ prefix, resolve })),
     tlsDataConnections: () => ({ ...tlsData }),
     controlConnections: () => accepted,
+    connectionsAccepted: () => accepted,
     openControlConnections: () => sessions.size,
     closeControlConnections: async () => {
       await Promise.all([...sessions].map((session) => session.closeIdle()));
