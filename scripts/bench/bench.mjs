@@ -13,12 +13,15 @@
 // REGET_BENCH_WARMUP=0 (no unmeasured round 0 of the large file, see downloadMatrix),
 // REGET_BENCH_INSTALL=1 (apt-get install the missing tools first), REGET_BENCH_BUILD=0 (measure
 // the build as it is, without `tsc -b`) and REGET_INTEROP_PORT_BASE (default 19000, so a running
-// interop tier on 18000 is not disturbed).
+// interop tier on 18000 is not disturbed). Many small files (many-files.mjs): REGET_BENCH_MANY=0
+// skips it, REGET_BENCH_MANY_FILES (default 2000) sets the file count, REGET_BENCH_ONLY=many runs
+// it alone.
 import { spawnSync } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { cpus, release, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { manyFilesMatrix, manyFilesTable, serveManyFiles, summarizeManyFiles } from './many-files.mjs';
 import {
   checksumMatrix,
   downloadMatrix,
@@ -46,9 +49,10 @@ function parseSize(name, fallback) {
 }
 
 const only = setting('REGET_BENCH_ONLY', '');
-if (only !== '' && only !== 'throttled' && only !== 'mirrors')
+const scenarios = ['throttled', 'mirrors', 'many'];
+if (only !== '' && !scenarios.includes(only))
   throw new Error(
-    `REGET_BENCH_ONLY can only be "throttled" or "mirrors" (or unset for everything), not "${only}".`,
+    `REGET_BENCH_ONLY can only be one of ${scenarios.join(', ')} (or unset for everything), not "${only}".`,
   );
 
 const config = {
@@ -69,7 +73,13 @@ const config = {
   mirrors: {
     enabled: only === 'mirrors' || (only === '' && setting('REGET_BENCH_MIRRORS', '1') !== '0'),
   },
+  many: {
+    enabled: only === 'many' || (only === '' && setting('REGET_BENCH_MANY', '1') !== '0'),
+    files: Number(setting('REGET_BENCH_MANY_FILES', '2000')),
+  },
 };
+if (!Number.isSafeInteger(config.many.files) || config.many.files < 2)
+  throw new Error('REGET_BENCH_MANY_FILES must be ≥ 2.');
 if (!Number.isSafeInteger(config.rounds) || config.rounds < 1)
   throw new Error('REGET_BENCH_ROUNDS must be ≥ 1.');
 if (config.throttled.limitBytesPerSecond < 1) throw new Error('REGET_BENCH_THROTTLED_RATE must be ≥ 1.');
@@ -160,6 +170,13 @@ async function measureEverything(settings, scratch) {
   };
 }
 
+/** Many small files and one large one from each server (many-files.mjs). */
+async function measureManyFiles(settings, scratch) {
+  const served = await serveManyFiles(settings, config.many.files);
+  const runs = await manyFilesMatrix(config, settings, served, scratch);
+  return { summary: summarizeManyFiles(runs, config.many.files), runs };
+}
+
 /** The throttled scenario of issue 8 (throttled.mjs). */
 async function measureThrottled(settings, scratch) {
   const { sizeBytes, limitBytesPerSecond } = config.throttled;
@@ -213,6 +230,7 @@ async function main() {
     const everything = config.only === null ? await measureEverything(settings, scratch) : undefined;
     const throttled = config.throttled.enabled ? await measureThrottled(settings, scratch) : undefined;
     const mirrors = config.mirrors.enabled ? await measureMirrors(settings, scratch) : undefined;
+    const many = config.many.enabled ? await measureManyFiles(settings, scratch) : undefined;
     const report = {
       date: new Date().toISOString(),
       machine: machineInfo(),
@@ -220,9 +238,16 @@ async function main() {
       ...everything?.summary,
       throttled: throttled?.summary,
       mirrors: mirrors?.summary,
-      runs: { ...everything?.runs, throttled: throttled?.runs, mirrors: mirrors?.runs },
+      manyFiles: many?.summary,
+      runs: {
+        ...everything?.runs,
+        throttled: throttled?.runs,
+        mirrors: mirrors?.runs,
+        manyFiles: many?.runs,
+      },
     };
     process.stdout.write(`${markdownReport(report)}\n`);
+    if (many) process.stdout.write(`\n${manyFilesTable(many.summary, config.many.files)}\n`);
     log(`JSON written to ${writeJson(repo, report)}`);
   } finally {
     cleanup();

@@ -39,6 +39,7 @@ export async function runDownloadCommand(
   const reporter = createReporter(output, flags, io);
   const interrupt = new Interrupt(() => reporter.close());
   interrupt.install();
+  let adapters: readonly Adapter[] = [];
   try {
     const plan = await planDownloads(urlArgs, flags, {
       io,
@@ -47,6 +48,7 @@ export async function runDownloadCommand(
       userAgent,
       onHostKeyAdded: (added) => reporter.hostKeyAdded(added),
     });
+    adapters = plan.adapters;
     if (flags.insecure && plan.jobs.some((job) => usesTls(job.url))) reporter.warn(insecureWarning);
     const outcomes = await downloadAll(plan.jobs, plan.adapters, flags, reporter, interrupt.signal);
     if (plan.jobs.length > 1) reporter.batchFinished(batchOutcomeOf(outcomes));
@@ -56,6 +58,9 @@ export async function runDownloadCommand(
     reporter.error(error, code);
     return code;
   } finally {
+    // The adapters keep idle connections for the next file; the run is over, so the process need
+    // not wait for their idle timeouts.
+    await Promise.all(adapters.map((adapter) => adapter.close?.().catch(() => undefined)));
     reporter.close();
     interrupt.uninstall();
   }

@@ -154,4 +154,11 @@ export interface Adapter {
   readonly capabilities: AdapterCapabilities;
   /** Opens the remote at `url` (credentials may be in the URL; never print them). */
   open(url: URL, context: OpenContext): Promise<Remote>;
+  /**
+   * Optional. Releases what the adapter keeps between remotes (idle pooled connections, keep-alive
+   * sockets), so that a process can exit at once. Remotes still open stay usable; the adapter may
+   * be used again afterwards and then connects anew. Call it when a queue or a program is done with
+   * the adapter. Safe to call twice.
+   */
+  close?(): Promise<void>;
 }

@@ -1,1 +1,1 @@
-export { createFtpAdapter, type FtpAdapterOptions } from './adapter.js';
+export { createFtpAdapter, type FtpAdapterOptions, type FtpPoolOptions } from './adapter.js';

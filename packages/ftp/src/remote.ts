@@ -13,6 +13,7 @@ import { classifyFtpError, classifyReply } from './classify.js';
 import { abortedError, type ConnectSettings, connectFtp, type FtpConnection } from './connection.js';
 import { checkedAgainstHead, collect, headCheckBytes } from './head-check.js';
 import type { FtpLocation } from './location.js';
+import type { FtpPool } from './pool.js';
 import { mdtmTime, mdtmValidator, parseMdtmReply, parseSizeReply } from './replies.js';
 import { startRetrieve } from './retrieve.js';
 
@@ -23,26 +24,52 @@ interface FileFacts {
   readonly modifiedAt: Date | undefined;
 }
 
+/** Where a remote gets its logged-in control connections: the adapter's pool, or its own. */
+export interface ConnectionSource {
+  readonly pool: FtpPool;
+  /** Which of the pool's connections may serve this remote (host, port, TLS, user, password). */
+  readonly key: string;
+  /** True when the pool is the remote's own, to be closed with it. */
+  readonly isOwn: boolean;
+}
+
+/** A connection lent to one operation of the remote. */
+interface Lent {
+  readonly connection: FtpConnection;
+  /** Taken from the pool (it may have died idle) rather than logged in for this operation. */
+  readonly isReused: boolean;
+}
+
 /**
- * One FTP file for one attempt. Holds a small pool of logged-in control connections: the first is
- * opened by {@link FtpRemote.open}; a read that finds none idle opens another, so reads can run
- * side by side (segments). A connection goes back to the pool only after a clean 226.
+ * One FTP file for one attempt. Takes logged-in control connections from the adapter's pool (the
+ * first in {@link FtpRemote.open}); a read that finds none idle logs in another, so reads can run
+ * side by side (segments). A connection goes back to the pool only after a clean 226 (or a probe
+ * that got its answers), for this remote's next read or the next remote on the same server.
  */
 export class FtpRemote implements Remote {
   readonly #location: FtpLocation;
   readonly #settings: ConnectSettings;
   readonly #connectTimeoutMs: number;
-  readonly #idle: FtpConnection[] = [];
+  readonly #source: ConnectionSource;
+  /** Connections this remote took from the pool or logged in, and has not given back yet. */
   readonly #open = new Set<FtpConnection>();
+  /** Those of them between operations: this remote's next operation takes one before the pool's. */
+  readonly #idle: FtpConnection[] = [];
   /** Ends what this remote started for all its reads (the head read) when it closes. */
   readonly #lifetime = new AbortController();
   #head: Promise<Uint8Array> | undefined;
   #isClosed = false;
 
-  private constructor(location: FtpLocation, settings: ConnectSettings, connectTimeoutMs: number) {
+  private constructor(
+    location: FtpLocation,
+    settings: ConnectSettings,
+    connectTimeoutMs: number,
+    source: ConnectionSource,
+  ) {
     this.#location = location;
     this.#settings = settings;
     this.#connectTimeoutMs = connectTimeoutMs;
+    this.#source = source;
   }
 
   /** Connects and logs in once, so that a wrong password or certificate fails here. */
@@ -51,29 +78,29 @@ export class FtpRemote implements Remote {
     settings: ConnectSettings,
     signal: AbortSignal,
     connectTimeoutMs: number,
+    source: ConnectionSource,
   ): Promise<FtpRemote> {
-    const remote = new FtpRemote(location, settings, connectTimeoutMs);
-    remote.#release(await remote.#acquire(signal), 'reusable');
+    const remote = new FtpRemote(location, settings, connectTimeoutMs, source);
+    try {
+      remote.#release((await remote.#acquire(signal)).connection, 'reusable');
+    } catch (error) {
+      await remote.close();
+      throw error;
+    }
     return remote;
   }
 
   /** SIZE and MDTM (RFC 3659 §3–4) in binary mode; range support from FEAT `REST STREAM` (§5). */
   async stat(signal: AbortSignal): Promise<RemoteStat> {
-    const connection = await this.#acquire(signal);
-    let settlement: BodySettlement = 'close';
-    try {
-      const facts = await this.#guard(signal, connection, () => this.#probe(connection));
-      settlement = 'reusable';
-      return {
-        size: facts.size,
-        validator: facts.validator,
-        modifiedAt: facts.modifiedAt,
-        acceptsRanges: connection.features.get('REST') === 'STREAM' ? true : undefined,
-        url: this.#location.displayUrl,
-      };
-    } finally {
-      this.#release(connection, settlement);
-    }
+    const { connection, facts } = await this.#probed(signal);
+    this.#release(connection, 'reusable');
+    return {
+      size: facts.size,
+      validator: facts.validator,
+      modifiedAt: facts.modifiedAt,
+      acceptsRanges: connection.features.get('REST') === 'STREAM' ? true : undefined,
+      url: this.#location.displayUrl,
+    };
   }
 
   /**
@@ -98,14 +125,7 @@ export class FtpRemote implements Remote {
     }
     // Before this read takes a connection of its own, so that the head read can use an idle one.
     const head = start > 0 && end !== undefined ? await this.#fileHead(signal) : undefined;
-    const connection = await this.#acquire(signal);
-    let facts: FileFacts;
-    try {
-      facts = await this.#guard(signal, connection, () => this.#probe(connection));
-    } catch (error) {
-      this.#release(connection, 'close');
-      throw error;
-    }
+    const { connection, facts } = await this.#probed(signal);
     const { size, validator } = facts;
     if (start > 0 && size !== undefined && start >= size) {
       this.#release(connection, 'reusable');
@@ -144,12 +164,43 @@ export class FtpRemote implements Remote {
     });
   }
 
+  /**
+   * Gives the idle connections to the adapter's pool (or closes them, when the pool is the remote's
+   * own) and closes the ones still busy (a transfer still running).
+   */
   async close(): Promise<void> {
+    if (this.#isClosed) return;
     this.#isClosed = true;
     this.#lifetime.abort(new RegetError(ErrorCode.ABORTED, 'The FTP remote was closed.'));
+    const { pool, key, isOwn } = this.#source;
+    for (const connection of this.#idle.splice(0)) {
+      this.#open.delete(connection);
+      if (isOwn) connection.client.close();
+      else pool.give(key, connection);
+    }
     for (const connection of this.#open) connection.client.close();
     this.#open.clear();
-    this.#idle.length = 0;
+  }
+
+  /**
+   * SIZE and MDTM on a lent connection. When a connection that sat idle in the pool turns out to be
+   * gone (closed by the server while idle, or a 421), that costs one new login, not the attempt; a
+   * reply about the file (550…) is never retried.
+   */
+  async #probed(signal: AbortSignal): Promise<{ connection: FtpConnection; facts: FileFacts }> {
+    let lent = await this.#acquire(signal);
+    for (let isRetry = false; ; isRetry = true) {
+      const { connection } = lent;
+      try {
+        return { connection, facts: await this.#guard(signal, connection, () => this.#probe(connection)) };
+      } catch (error) {
+        // A reply about the file (550…) leaves the connection as good as before; anything that
+        // closed it, or an abort, does not.
+        this.#release(connection, signal.aborted || connection.client.closed ? 'close' : 'reusable');
+        if (isRetry || signal.aborted || !lent.isReused || !connection.client.closed) throw error;
+        lent = await this.#acquire(signal, true);
+      }
+    }
   }
 
   async #probe(connection: FtpConnection): Promise<FileFacts> {
@@ -165,8 +216,11 @@ export class FtpRemote implements Remote {
       throw classifyReply(refusal.code, refusal.message, 'command', host, undefined, displayUrl);
     }
     const temporary = [sizeReply, mdtmReply].find((reply) => reply.code >= 400 && reply.code < 500);
-    if (temporary !== undefined)
+    if (temporary !== undefined) {
+      // 421: the server is closing the control connection (RFC 959 §4.2), e.g. its idle timeout.
+      if (temporary.code === 421) client.close();
       throw classifyReply(temporary.code, temporary.message, 'command', this.#location.host);
+    }
     const mdtm = mdtmReply.code === 213 ? parseMdtmReply(mdtmReply.message) : undefined;
     return {
       size: sizeReply.code === 213 ? parseSizeReply(sizeReply.message) : undefined,
@@ -190,27 +244,38 @@ export class FtpRemote implements Remote {
     }
   }
 
-  async #acquire(signal: AbortSignal): Promise<FtpConnection> {
+  async #acquire(signal: AbortSignal, fresh = false): Promise<Lent> {
     if (this.#isClosed) throw new RegetError(ErrorCode.ABORTED, 'The FTP remote is already closed.');
-    let connection = this.#idle.pop();
-    while (connection?.client.closed) connection = this.#idle.pop();
-    if (connection !== undefined) return connection;
+    if (!fresh) {
+      let own = this.#idle.pop();
+      while (own?.client.closed) {
+        this.#open.delete(own);
+        own = this.#idle.pop();
+      }
+      if (own !== undefined) return { connection: own, isReused: true };
+      const pooled = this.#source.pool.take(this.#source.key);
+      if (pooled !== undefined) {
+        this.#open.add(pooled);
+        return { connection: pooled, isReused: true };
+      }
+    }
     const opened = await connectFtp(this.#location, this.#settings, signal, this.#connectTimeoutMs);
     if (this.#isClosed) {
       opened.client.close();
       throw new RegetError(ErrorCode.ABORTED, 'The FTP remote is already closed.');
     }
     this.#open.add(opened);
-    return opened;
+    return { connection: opened, isReused: false };
   }
 
   #release(connection: FtpConnection, settlement: BodySettlement): void {
+    if (!this.#open.has(connection)) return;
     if (settlement === 'reusable' && !this.#isClosed && !connection.client.closed) {
       this.#idle.push(connection);
       return;
     }
-    connection.client.close();
     this.#open.delete(connection);
+    connection.client.close();
   }
 }
 

@@ -20,7 +20,7 @@ function deliverRead(this: Socket, bytesRead: number, buffer: Uint8Array): boole
   return true;
 }
 
-/** The keep-alive agents of one remote, when the axios instance does not bring its own. */
+/** The keep-alive agents of one adapter, when the axios instance does not bring its own. */
 export interface Agents {
   readonly http: http.Agent;
   readonly https: https.Agent;
@@ -35,7 +35,7 @@ export interface AgentTls {
 }
 
 /**
- * Keep-alive agents (LIFO, so the warmest connection is reused) for one remote. Plain HTTP sockets
+ * Keep-alive agents (LIFO, so the warmest connection is reused) for the remotes of one adapter. Plain HTTP sockets
  * read into one shared buffer (`onread`); TLS sockets keep Node's own read buffers, because whether
  * TLS can decrypt into a read buffer outside the event loop's read callback was not established.
  */

@@ -5,7 +5,7 @@ import type { Socket } from 'node:net';
 import { TLSSocket } from 'node:tls';
 import { ErrorCode, RegetError } from '@reget/core';
 import type { AxiosInstance, AxiosRequestConfig } from 'axios';
-import { type Agents, createAgents } from './agents.js';
+import type { Agents } from './agents.js';
 import { ConnectTimeout, classifyFailure } from './failure.js';
 import type { ResolvedHttpOptions } from './options.js';
 import { proxySetting } from './proxy.js';
@@ -101,7 +101,8 @@ export class HttpClient {
   readonly #agents: Agents | undefined;
   readonly #instanceTransport: Transport | undefined;
 
-  constructor(url: URL, options: ResolvedHttpOptions, connectTimeoutMs: number) {
+  /** `agents`: the adapter's keep-alive agents, used where the axios instance brings none. */
+  constructor(url: URL, options: ResolvedHttpOptions, connectTimeoutMs: number, agents: Agents | undefined) {
     const bare = new URL(url.href);
     bare.username = '';
     bare.password = '';
@@ -116,10 +117,7 @@ export class HttpClient {
         password: decodeCredential(url.password),
       };
     }
-    const { instanceAgents } = options;
-    if (instanceAgents.http === undefined || instanceAgents.https === undefined) {
-      this.#agents = createAgents({ ca: options.ca, rejectUnauthorized: !options.insecure });
-    }
+    this.#agents = agents;
     const transport = this.#axios.defaults.transport as Transport | undefined;
     this.#instanceTransport = typeof transport?.request === 'function' ? transport : undefined;
   }
@@ -154,10 +152,11 @@ export class HttpClient {
     }
   }
 
-  /** Releases every connection of reget's own agents (the instance's agents are the caller's). */
-  close(): void {
-    this.#agents?.destroy();
-  }
+  /**
+   * Nothing to release: a response not read to its end destroys its socket, and the idle
+   * keep-alive sockets belong to the adapter's agents, for the next remote.
+   */
+  close(): void {}
 
   #policy(request: ExchangeRequest, isSameOrigin: boolean): WirePolicy {
     const owned: Record<string, string> = {

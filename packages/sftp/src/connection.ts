@@ -1,3 +1,4 @@
+import type { Socket } from 'node:net';
 import { ErrorCode, type OpenContext, RegetError } from '@reget/core';
 import type ssh2 from 'ssh2';
 import type { ConnectConfig, SFTPWrapper } from 'ssh2';
@@ -40,14 +41,17 @@ export class SshConnection {
   /** The Client reget connected and therefore ends; undefined when the caller lent it. */
   readonly #owned: SftpClient | undefined;
   readonly #where: string;
+  /** The TCP socket under a connection reget made; undefined for a lent one. */
+  readonly #socket: Socket | undefined;
   #failure: RegetError | undefined;
   readonly #onError: (error: Ssh2Error) => void;
   readonly #onClose: () => void;
 
-  constructor(ssh: ssh2.Client, where: string, owned: SftpClient | undefined) {
+  constructor(ssh: ssh2.Client, where: string, owned: SftpClient | undefined, socket?: Socket) {
     this.#ssh = ssh;
     this.#where = where;
     this.#owned = owned;
+    this.#socket = socket;
     // Recorded for the next operation: a lost connection fails whatever is pending.
     this.#onError = (error) => {
       this.#failure ??= new RegetError(
@@ -66,6 +70,15 @@ export class SshConnection {
   /** Why the connection is unusable, or undefined while it is up. */
   get failure(): RegetError | undefined {
     return this.#failure;
+  }
+
+  /**
+   * Whether an idle connection reget made may keep the process alive: a pooled connection waiting
+   * for the next file must not, as Node's keep-alive agents do with their idle sockets.
+   */
+  holdsProcess(isHolding: boolean): void {
+    if (isHolding) this.#socket?.ref();
+    else this.#socket?.unref();
   }
 
   /** True when the caller lent the connection: reget must leave it open. */
@@ -203,7 +216,7 @@ export function connect(
       ssh.removeListener('error', onError);
       // A fatal SFTP protocol error is also raised on the session's pending requests.
       sftp.on('error', () => undefined);
-      return { connection: new SshConnection(ssh, where, client), sftp };
+      return { connection: new SshConnection(ssh, where, client, socket), sftp };
     },
     (error: unknown) => {
       ssh.removeListener('error', onError);

@@ -1,3 +1,3 @@
 export { createSftpAdapter } from './adapter.js';
 export { type HostKeyAdded, HostKeyRefusal, type HostKeyRefusalReason } from './host-key.js';
-export type { SftpAdapterOptions } from './options.js';
+export type { SftpAdapterOptions, SftpPoolOptions } from './options.js';

@@ -4,6 +4,7 @@ import { ErrorCode, escapeControl, RegetError } from '@reget/core';
 import type { Algorithms } from 'ssh2';
 import type SftpClient from 'ssh2-sftp-client';
 import { type HostKeyAdded, type HostKeyPolicy, normalizeFingerprint } from './host-key.js';
+import type { PoolSettings } from './pool.js';
 
 /**
  * Options for {@link createSftpAdapter}. Credentials in the URL win over these. The connect options
@@ -70,6 +71,26 @@ export interface SftpAdapterOptions {
    * the server caps the request size). Default 4 MiB.
    */
   readonly readAheadBytes?: number | undefined;
+  /**
+   * Logged-in SSH connections kept between the remotes this adapter opens (per host, port, user and
+   * credentials), with their SFTP channels, so that a queue of files logs in once. `false` opens a
+   * connection per remote and closes it with the remote. Call the adapter's `close()` when done, or
+   * wait for the idle timeout. Default `{ maxIdlePerHost: 2, idleTimeoutMs: 5000, maxChannelsPerConnection: 8 }`.
+   */
+  readonly pool?: SftpPoolOptions | false | undefined;
+}
+
+/** Tuning of the connection pool of {@link SftpAdapterOptions.pool}. */
+export interface SftpPoolOptions {
+  /** SSH connections kept per host, port and user while no channel of theirs is in use. Default 2. */
+  readonly maxIdlePerHost?: number | undefined;
+  /** How long such a connection is kept, in ms. Default 5000. */
+  readonly idleTimeoutMs?: number | undefined;
+  /**
+   * SFTP channels open at once on one SSH connection; more concurrent reads open another
+   * connection. OpenSSH's sshd allows 10 (`MaxSessions`). Default 8.
+   */
+  readonly maxChannelsPerConnection?: number | undefined;
 }
 
 /** Read tuning after defaults. */
@@ -173,6 +194,24 @@ export function readTuningOf(options: SftpAdapterOptions): ReadTuning {
 function positive(value: number, name: string): number {
   if (!Number.isSafeInteger(value) || value <= 0) {
     throw new RegetError(ErrorCode.BAD_INPUT, `${name} must be a positive whole number of bytes.`);
+  }
+  return value;
+}
+
+/** The pool settings the options describe, or undefined with `pool: false`; throws BAD_INPUT for bad values. */
+export function poolSettingsOf(options: SftpAdapterOptions): PoolSettings | undefined {
+  if (options.pool === false) return undefined;
+  const pool = options.pool ?? {};
+  return {
+    maxIdlePerHost: count(pool.maxIdlePerHost ?? 2, 'pool.maxIdlePerHost', 0),
+    idleTimeoutMs: count(pool.idleTimeoutMs ?? 5000, 'pool.idleTimeoutMs', 0),
+    maxChannelsPerConnection: count(pool.maxChannelsPerConnection ?? 8, 'pool.maxChannelsPerConnection', 1),
+  };
+}
+
+function count(value: number, name: string, minimum: number): number {
+  if (!Number.isSafeInteger(value) || value < minimum) {
+    throw new RegetError(ErrorCode.BAD_INPUT, `${name} must be a whole number of at least ${minimum}.`);
   }
   return value;
 }

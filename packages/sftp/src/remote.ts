@@ -1,5 +1,6 @@
 import {
   ErrorCode,
+  isRegetError,
   type ReadRequest,
   type ReadResponse,
   RegetError,
@@ -7,13 +8,12 @@ import {
   type RemoteStat,
   type Validator,
 } from '@reget/core';
-import type { SFTPWrapper } from 'ssh2';
 import { abortError, untilAborted } from './abort.js';
 import { classifySftpError, type FailurePhase } from './classify.js';
-import type { SshConnection } from './connection.js';
 import type { ReadTuning } from './options.js';
 import { pipelinedRead } from './pipelined-read.js';
-import { type FileAttributes, SftpSession } from './session.js';
+import type { Lease, LeaseOutcome } from './pool.js';
+import type { FileAttributes, SftpSession } from './session.js';
 import type { SftpLocation } from './url.js';
 
 /** Size, validator and modification time of one version of the file. */
@@ -23,46 +23,53 @@ interface Description {
   readonly modifiedAt: Date | undefined;
 }
 
+/** Where a remote gets its SFTP channels: the adapter's pool, or a pool of the remote's own. */
+export interface ChannelSource {
+  /** A channel; `fresh` asks for one on a connection made for it. */
+  acquire(signal: AbortSignal, fresh?: boolean): Promise<Lease>;
+  release(lease: Lease, outcome: LeaseOutcome): void;
+  /** Called once, when the remote closes. */
+  done(): void;
+}
+
 /**
- * One file on an SFTP server, over one SSH connection. Each read gets an SFTP channel of its own
- * (reused once a read finishes cleanly), so segments can read concurrently without logging in again.
- * The first channel is the one ssh2-sftp-client opened when it connected; the others are reget's.
+ * One file on an SFTP server. Each read gets an SFTP channel of its own from the adapter's pool
+ * (given back once a read finishes cleanly), so segments can read concurrently, and the next file
+ * on the same server, without logging in again.
  */
 export class SftpRemote implements Remote {
-  readonly #connection: SshConnection;
   readonly #location: SftpLocation;
   readonly #tuning: ReadTuning;
-  readonly #idle: SftpSession[] = [];
-  readonly #sessions = new Set<SftpSession>();
+  readonly #channels: ChannelSource;
+  /** Leases handed out to this remote and not given back yet. */
+  readonly #leases = new Set<Lease>();
+  #isClosed = false;
 
-  constructor(
-    connection: SshConnection,
-    location: SftpLocation,
-    tuning: ReadTuning,
-    firstSession: SftpSession,
-  ) {
-    this.#connection = connection;
+  private constructor(location: SftpLocation, tuning: ReadTuning, channels: ChannelSource) {
     this.#location = location;
     this.#tuning = tuning;
-    this.#sessions.add(firstSession);
-    this.#idle.push(firstSession);
+    this.#channels = channels;
+  }
+
+  /** Takes a channel once, so that a wrong password or host key fails here, and gives it back. */
+  static async open(
+    location: SftpLocation,
+    tuning: ReadTuning,
+    channels: ChannelSource,
+    signal: AbortSignal,
+  ): Promise<SftpRemote> {
+    const remote = new SftpRemote(location, tuning, channels);
+    remote.#release(await remote.#acquire(signal), 'reusable');
+    return remote;
   }
 
   /** SSH_FXP_STAT of the path: size and mtime (draft-ietf-secsh-filexfer-02 §6.8). */
   async stat(signal: AbortSignal): Promise<RemoteStat> {
-    const session = await this.#acquire(signal);
-    let described: Description;
-    try {
-      described = this.#describe(
-        await untilAborted(session.stat(this.#location.path), signal, () => session.end()),
-      );
-    } catch (error) {
-      // A refusal (no such file…) leaves the channel usable; an abort has closed it.
-      this.#release(session, !signal.aborted);
-      throw this.#classify(error, 'before-body');
-    }
-    this.#release(session, true);
-    const { size, validator, modifiedAt } = described;
+    const { lease, value: attributes } = await this.#begin(signal, (session) =>
+      untilAborted(session.stat(this.#location.path), signal, () => session.end()),
+    );
+    this.#release(lease, 'reusable');
+    const { size, validator, modifiedAt } = this.#describe(attributes);
     return { size, validator, modifiedAt, acceptsRanges: true, url: this.#location.displayUrl };
   }
 
@@ -72,24 +79,32 @@ export class SftpRemote implements Remote {
    */
   async read(request: ReadRequest): Promise<ReadResponse> {
     const { signal } = request;
-    const session = await this.#acquire(signal);
     const path = this.#location.path;
-    let handle: Buffer | undefined;
+    const { lease, value: opened } = await this.#begin(signal, async (session) => {
+      const handle = await untilAborted(session.open(path), signal, () => session.end());
+      try {
+        return { handle, attributes: await untilAborted(session.fstat(handle), signal, () => session.end()) };
+      } catch (error) {
+        session.closeHandle(handle).catch(() => undefined);
+        throw error;
+      }
+    });
+    const { session } = lease;
+    const { handle } = opened;
     let described: Description;
     try {
-      handle = await untilAborted(session.open(path), signal, () => session.end());
-      described = this.#describe(await untilAborted(session.fstat(handle), signal, () => session.end()));
+      described = this.#describe(opened.attributes);
     } catch (error) {
-      if (handle !== undefined) session.closeHandle(handle).catch(() => undefined);
-      this.#release(session, !signal.aborted);
-      throw this.#classify(error, 'before-body');
+      session.closeHandle(handle).catch(() => undefined);
+      this.#release(lease, 'reusable');
+      throw error;
     }
     const { size, validator } = described;
     const answer = { start: request.start, total: size, validator };
 
     if (size !== undefined && request.start >= size) {
       session.closeHandle(handle).catch(() => undefined);
-      this.#release(session, true);
+      this.#release(lease, 'reusable');
       return { ...answer, end: undefined, isUnsatisfiable: true, body: emptyBody() };
     }
 
@@ -109,51 +124,78 @@ export class SftpRemote implements Remote {
       requestsInFlight: Math.max(1, Math.ceil(this.#tuning.readAheadBytes / requestBytes)),
       signal,
       displayUrl: this.#location.displayUrl,
-      classify: (error) => this.#classify(error, 'during-body'),
+      classify: (error) => this.#classify(error, 'during-body', lease),
       finish: (isReusable) => {
         signal.removeEventListener('abort', onAbort);
-        this.#release(session, isReusable);
+        this.#release(lease, isReusable ? 'reusable' : outcomeOfAbort(signal));
       },
     });
     return { ...answer, end, body };
   }
 
-  /** Closes every channel reget opened, and the connection unless the caller lent it. */
+  /**
+   * Gives every channel back: those still reading are ended. The connection stays in the
+   * adapter's pool for the next remote (or closes, when the remote has its own).
+   */
   async close(): Promise<void> {
-    for (const session of this.#sessions) session.end();
-    this.#sessions.clear();
-    this.#idle.length = 0;
-    this.#connection.close();
+    if (this.#isClosed) return;
+    this.#isClosed = true;
+    for (const lease of [...this.#leases]) this.#release(lease, 'end-channel');
+    this.#channels.done();
   }
 
-  async #acquire(signal: AbortSignal): Promise<SftpSession> {
+  /**
+   * Runs the first requests of a stat or read on a channel. When a channel of a connection that
+   * was idle in the pool fails because the connection is gone (the server closed it while idle),
+   * that costs one retry on a new connection, not the attempt; an answer from the server (no such
+   * file, permission denied…) is never retried.
+   */
+  async #begin<T>(
+    signal: AbortSignal,
+    step: (session: SftpSession) => Promise<T>,
+  ): Promise<{ lease: Lease; value: T }> {
+    let lease = await this.#acquire(signal);
+    for (let isRetry = false; ; isRetry = true) {
+      try {
+        return { lease, value: await step(lease.session) };
+      } catch (error) {
+        // The channel closed without reget ending it, or the whole connection is gone.
+        const isConnectionLost = lease.connection.failure !== undefined || lease.session.isClosed;
+        if (isRetry || signal.aborted || !lease.isReused || !isConnectionLost) {
+          // A refusal (no such file…) leaves the channel usable; an abort has closed it.
+          this.#release(lease, signal.aborted ? outcomeOfAbort(signal) : 'reusable');
+          throw this.#classify(error, 'before-body', lease);
+        }
+        this.#release(lease, 'end-channel');
+        lease = await this.#acquire(signal, true);
+      }
+    }
+  }
+
+  async #acquire(signal: AbortSignal, fresh = false): Promise<Lease> {
     if (signal.aborted) throw abortError(signal);
-    for (let session = this.#idle.pop(); session !== undefined; session = this.#idle.pop()) {
-      if (!session.isClosed) return session;
-      this.#sessions.delete(session);
-    }
-    let sftp: SFTPWrapper;
+    if (this.#isClosed) throw new RegetError(ErrorCode.ABORTED, 'The SFTP remote is already closed.');
+    let lease: Lease;
     try {
-      sftp = await this.#connection.openSftp(signal);
+      lease = await this.#channels.acquire(signal, fresh);
     } catch (error) {
-      throw this.#classify(error, 'before-body');
+      throw classifySftpError(error, this.#location.displayUrl, 'before-body', undefined);
     }
-    const session = new SftpSession(sftp);
-    this.#sessions.add(session);
-    return session;
+    if (this.#isClosed) {
+      this.#channels.release(lease, 'end-channel');
+      throw new RegetError(ErrorCode.ABORTED, 'The SFTP remote is already closed.');
+    }
+    this.#leases.add(lease);
+    return lease;
   }
 
-  #release(session: SftpSession, isReusable: boolean): void {
-    if (isReusable && !session.isClosed && this.#sessions.has(session)) {
-      this.#idle.push(session);
-      return;
-    }
-    session.end();
-    this.#sessions.delete(session);
+  #release(lease: Lease, outcome: LeaseOutcome): void {
+    if (!this.#leases.delete(lease)) return;
+    this.#channels.release(lease, outcome);
   }
 
-  #classify(error: unknown, phase: FailurePhase): RegetError {
-    return classifySftpError(error, this.#location.displayUrl, phase, this.#connection.failure);
+  #classify(error: unknown, phase: FailurePhase, lease: Lease): RegetError {
+    return classifySftpError(error, this.#location.displayUrl, phase, lease.connection.failure);
   }
 
   #describe(attributes: FileAttributes): Description {
@@ -186,6 +228,15 @@ export class SftpRemote implements Remote {
       mtime !== undefined && Number.isSafeInteger(mtime) ? new Date(mtime * 1000) : undefined;
     return { size, validator, modifiedAt };
   }
+}
+
+/**
+ * What an ended read says about its connection: a timeout (core's watchdog saw no progress) may be
+ * a stalled connection, which is handed out no more; any other end only closes the channel.
+ */
+function outcomeOfAbort(signal: AbortSignal): LeaseOutcome {
+  const reason: unknown = signal.reason;
+  return isRegetError(reason) && reason.code === ErrorCode.TIMEOUT ? 'retire-connection' : 'end-channel';
 }
 
 async function* emptyBody(): AsyncGenerator<Uint8Array> {}

@@ -1,7 +1,7 @@
 import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type DownloadEvent, type DownloadOptions, download, ErrorCode } from '@reget/core';
+import { type DownloadEvent, type DownloadOptions, DownloadQueue, download, ErrorCode } from '@reget/core';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { deriveSeed, makeContent, seededRandom, sha256 } from '../content.js';
 import { failureOf } from '../harness.js';
@@ -447,6 +447,30 @@ export function runConformanceSuite(target: ConformanceTarget): void {
       ran.push('auth');
     });
 
+    it('reuses connections across the downloads of one adapter: 12 files, 3 at a time, 3 connections at most', async () => {
+      const names = Array.from({ length: 12 }, () => fresh());
+      const contents = names.map((_, index) => makeContent(3_000 + index * 101, index));
+      for (const [index, name] of names.entries()) await server.putFile(`/${name}`, contents[index]!);
+      server.setFaults({});
+      const before = server.connectionsAccepted?.();
+      const queue = new DownloadQueue({ concurrency: 3 });
+      const items = names.map((name) =>
+        queue.add(options(server, `/${name}`, join(directory, name), events)),
+      );
+      await Promise.all(items.map((item) => item.result));
+      for (const [index, name] of names.entries()) {
+        expect(sha256(await readFile(join(directory, name)))).toBe(sha256(contents[index]!));
+      }
+      if (before === undefined) {
+        notRun.push('connection reuse');
+        return;
+      }
+      // One per download running at once, whatever the number of files; idle ones kept from the
+      // scenarios before may serve too.
+      expect(server.connectionsAccepted!() - before).toBeLessThanOrEqual(3);
+      ran.push('connection reuse');
+    });
+
     it('runs or lists as not run every scenario that needs something of the server', () => {
       // Each in exactly one list: one in neither was skipped silently (or gave up before its end).
       const scenarios = [
@@ -456,6 +480,7 @@ export function runConformanceSuite(target: ConformanceTarget): void {
         'segments, ignore-range',
         'segments, refuse-range',
         'auth',
+        'connection reuse',
       ];
       expect([...ran, ...notRun].sort()).toEqual(scenarios.sort());
     });

@@ -43,6 +43,12 @@ export interface ConformanceServer {
    * undefined when the server does not authenticate; the suite then lists that scenario as not run.
    */
   unauthorizedUrl?(path: string): string | undefined;
+  /**
+   * Connections the server accepted since it started (TCP connections, FTP control connections,
+   * SSH connections), or absent when it has none to count; the suite then lists the
+   * connection-reuse scenario as not run.
+   */
+  connectionsAccepted?(): number;
   /** Creates or replaces a file. Replacing must change the validator the adapter reports. */
   putFile(path: string, content: Uint8Array): Promise<void>;
   /** Faults for the responses sent from now on; `{}` clears them. */

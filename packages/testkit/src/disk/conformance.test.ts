@@ -47,6 +47,9 @@ function fromDisk(make: (folder: string) => ConformanceTarget): ConformanceTarge
         bytesSent: () => server.bytesSent(),
         transferStarts: () => server.transferStarts(),
         resetCounters: () => server.resetCounters(),
+        ...(server.connectionsAccepted === undefined
+          ? {}
+          : { connectionsAccepted: () => server.connectionsAccepted?.() ?? 0 }),
         close: async () => {
           await server.close();
           await rm(folder, { recursive: true, force: true });

@@ -53,6 +53,15 @@ export interface FtpTestServer extends ConformanceServer {
   waitForCommand(prefix: string): Promise<void>;
   /** Data connections over TLS so far, and how many of them resumed the control connection's session. */
   tlsDataConnections(): { readonly total: number; readonly resumed: number };
+  /** Control connections accepted since the server started. */
+  controlConnections(): number;
+  /** Control connections open right now. */
+  openControlConnections(): number;
+  /**
+   * Ends every open control connection from the server's side with `421 Timeout.`, as an idle
+   * timeout does, and resolves once they are closed.
+   */
+  closeControlConnections(): Promise<void>;
 }
 
 const host = '127.0.0.1';
@@ -71,6 +80,8 @@ export async function startFtpServer(options: FtpServerOptions = {}): Promise<Ft
   const files = new FtpFileStore();
   const folder = options.folder === undefined ? undefined : await DiskFolder.open(options.folder);
   const sockets = new Set<Socket>();
+  const sessions = new Set<FtpSession>();
+  let accepted = 0;
   const received: string[] = [];
   const waiters: { prefix: string; resolve: () => void }[] = [];
   const tlsData = { total: 0, resumed: 0 };
@@ -128,13 +139,17 @@ export async function startFtpServer(options: FtpServerOptions = {}): Promise<Ft
 
   const server = createServer((raw) => {
     track(raw);
+    accepted += 1;
+    let session: FtpSession;
     if (security === 'implicit' && secureContext !== undefined) {
       const secure = new TLSSocket(raw, { isServer: true, secureContext });
       track(secure);
-      new FtpSession(secure, sessionHost);
+      session = new FtpSession(secure, sessionHost);
     } else {
-      new FtpSession(raw, sessionHost);
+      session = new FtpSession(raw, sessionHost);
     }
+    sessions.add(session);
+    raw.once('close', () => sessions.delete(session));
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -174,6 +189,12 @@ export async function startFtpServer(options: FtpServerOptions = {}): Promise<Ft
     commands: () => [...received],
     waitForCommand: (prefix) => new Promise((resolve) => waiters.push({ prefix, resolve })),
     tlsDataConnections: () => ({ ...tlsData }),
+    controlConnections: () => accepted,
+    connectionsAccepted: () => accepted,
+    openControlConnections: () => sessions.size,
+    closeControlConnections: async () => {
+      await Promise.all([...sessions].map((session) => session.closeIdle()));
+    },
     close: async () => {
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       for (const socket of sockets) socket.destroy();

@@ -349,6 +349,18 @@ export class FtpSession {
     return this.#isBinary ? read(offset) : toNetworkAsciiChunks(read(0), offset);
   }
 
+  /**
+   * Ends the session from the server's side as an idle timeout does (vsftpd's
+   * `idle_session_timeout`): `421 Timeout.`, then the connection closes. Resolves once it is closed.
+   */
+  async closeIdle(): Promise<void> {
+    if (this.#socket.destroyed) return;
+    const closed = new Promise<void>((resolve) => this.#socket.once('close', () => resolve()));
+    this.#passive?.close();
+    this.#socket.end('421 Timeout.\r\n');
+    await closed;
+  }
+
   async #finalReply(code: FtpFinalReply): Promise<void> {
     await this.#reply(finalReplies[code]);
     if (code === 421) this.#socket.end();

@@ -79,6 +79,7 @@ export class HttpTestServer implements ConformanceServer {
   readonly #sockets = new Set<Socket>();
   #onSocketsClosed: Array<() => void> = [];
   #freshCount = 0;
+  #accepted = 0;
 
   private constructor(parts: {
     server: Server;
@@ -98,6 +99,7 @@ export class HttpTestServer implements ConformanceServer {
     this.#auth = parts.options.auth;
     this.adapter = createHttpAdapter({ ca: this.certificate, ...parts.options.adapterOptions });
     this.#server.on('connection', (socket: Socket) => {
+      this.#accepted += 1;
       this.#sockets.add(socket);
       socket.once('close', () => {
         this.#sockets.delete(socket);
@@ -193,6 +195,11 @@ export class HttpTestServer implements ConformanceServer {
   /** Where each GET answered with a file body started (0 without a Range, or when it is ignored). */
   transferStarts(): readonly number[] {
     return [...this.#transferStarts];
+  }
+
+  /** Client connections (TCP) this origin accepted since it started. */
+  connectionsAccepted(): number {
+    return this.#accepted;
   }
 
   /** Client connections open on this origin right now. */

@@ -69,6 +69,17 @@ export interface SftpServer extends ConformanceServer, SftpServerAccess {
   denyRead(path: string): void;
   /** Login attempts since the last reset, in order: none means no credential was sent. */
   loginAttempts(): readonly SftpLoginAttempt[];
+  /** SSH connections accepted since the server started. */
+  connectionsAccepted(): number;
+  /** SFTP channels (subsystem requests) accepted since the server started. */
+  sftpChannelsOpened(): number;
+  /** SSH connections open right now. */
+  openConnections(): number;
+  /**
+   * Closes every open SSH connection from the server's side, as an idle timeout in sshd would, and
+   * resolves once they are closed.
+   */
+  closeConnections(): Promise<void>;
 }
 
 /**
@@ -90,6 +101,8 @@ export async function startSftpServer(options: SftpServerOptions = {}): Promise<
   let faults: SftpFaults = {};
   let drops = 0;
   let sent = 0;
+  let accepted = 0;
+  let channels = 0;
   const starts: number[] = [];
   let logins: SftpLoginAttempt[] = [];
 
@@ -97,6 +110,7 @@ export async function startSftpServer(options: SftpServerOptions = {}): Promise<
     { hostKeys: [hostKey.privateKey, ...(options.extraHostPrivateKeys ?? [])] },
     (connection) => {
       connections.add(connection);
+      accepted += 1;
       // ssh2 without its native binding writes one SSH packet in three pieces; with Nagle on, each
       // piece waits for the client's delayed ACK and the server, not the client under test, sets the pace.
       // (ssh2 has Connection#setNoDelay; @types/ssh2 lacks it.)
@@ -113,6 +127,7 @@ export async function startSftpServer(options: SftpServerOptions = {}): Promise<
         connection.on('session', (acceptSession) => {
           const session = acceptSession();
           session.on('sftp', (acceptSftp) => {
+            channels += 1;
             const sftp = acceptSftp();
             sftp.on('error', () => undefined);
             serveSftp(sftp, {
@@ -166,6 +181,14 @@ export async function startSftpServer(options: SftpServerOptions = {}): Promise<
     bytesSent: () => sent,
     transferStarts: () => [...starts],
     loginAttempts: () => logins,
+    connectionsAccepted: () => accepted,
+    sftpChannelsOpened: () => channels,
+    openConnections: () => connections.size,
+    async closeConnections() {
+      const closed = [...connections].map((connection) => once(connection, 'close'));
+      for (const connection of connections) connection.end();
+      await Promise.all(closed);
+    },
     resetCounters() {
       sent = 0;
       starts.length = 0;
