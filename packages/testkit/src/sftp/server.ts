@@ -69,6 +69,11 @@ export interface SftpServer extends ConformanceServer, SftpServerAccess {
   denyRead(path: string): void;
   /** Login attempts since the last reset, in order: none means no credential was sent. */
   loginAttempts(): readonly SftpLoginAttempt[];
+  /**
+   * DATA replies since the last reset that did not fit the client's channel window (RFC 4254
+   * §5.2) and had to wait for it to be widened: what stalls a far server.
+   */
+  windowWaits(): number;
 }
 
 /**
@@ -90,6 +95,7 @@ export async function startSftpServer(options: SftpServerOptions = {}): Promise<
   let faults: SftpFaults = {};
   let drops = 0;
   let sent = 0;
+  let windowWaits = 0;
   const starts: number[] = [];
   let logins: SftpLoginAttempt[] = [];
 
@@ -129,6 +135,9 @@ export async function startSftpServer(options: SftpServerOptions = {}): Promise<
               countSent: (bytes) => {
                 sent += bytes;
               },
+              noteWindowWait: () => {
+                windowWaits += 1;
+              },
               noteTransfer: (offset) => {
                 starts.push(offset);
               },
@@ -164,10 +173,12 @@ export async function startSftpServer(options: SftpServerOptions = {}): Promise<
       drops = 0;
     },
     bytesSent: () => sent,
+    windowWaits: () => windowWaits,
     transferStarts: () => [...starts],
     loginAttempts: () => logins,
     resetCounters() {
       sent = 0;
+      windowWaits = 0;
       starts.length = 0;
       logins = [];
     },
