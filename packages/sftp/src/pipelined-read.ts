@@ -21,6 +21,12 @@ export interface PipelinedRead {
   finish(isReusable: boolean): void;
 }
 
+/**
+ * Window beyond the READs in flight: SFTP headers, a short read's re-request, and top-ups that
+ * wait for 128 KiB of used window.
+ */
+const receiveWindowMarginBytes = 512 * 1024;
+
 interface PendingRead {
   readonly offset: number;
   readonly length: number;
@@ -57,6 +63,8 @@ export async function* pipelinedRead(plan: PipelinedRead): AsyncGenerator<Uint8A
   };
 
   try {
+    // Every READ in flight may be answered at once: the channel window must not be what limits them.
+    session.widenReceiveWindow(plan.requestsInFlight * plan.requestBytes + receiveWindowMarginBytes);
     fill();
     while (position < limit) {
       const head = queue.shift();
