@@ -7,7 +7,9 @@
 // Environment: REGET_BENCH_SIZE (default 1G; K, M, G suffixes), REGET_BENCH_ROUNDS (default 3),
 // REGET_BENCH_PROTOCOLS (default http,ftp,sftp), REGET_BENCH_THROTTLED=0 (skip the throttled
 // scenario), REGET_BENCH_THROTTLED_SIZE (default 256M), REGET_BENCH_THROTTLED_RATE (nginx's cap
-// per connection, default 20M = 20 MiB/s), REGET_BENCH_ONLY=throttled (that scenario alone),
+// per connection, default 20M = 20 MiB/s), REGET_BENCH_ONLY=throttled or latency (that scenario
+// alone), REGET_BENCH_LATENCY=0 (skip the far-server scenario, latency.mjs),
+// REGET_BENCH_LATENCY_MS (its delay each way, default 25 = a 50 ms round trip),
 // REGET_BENCH_WARMUP=0 (no unmeasured round 0 of the large file, see downloadMatrix),
 // REGET_BENCH_INSTALL=1 (apt-get install the missing tools first), REGET_BENCH_BUILD=0 (measure
 // the build as it is, without `tsc -b`) and REGET_INTEROP_PORT_BASE (default 19000, so a running
@@ -17,6 +19,7 @@ import { chmodSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { cpus, release, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { latencyFiles, latencyMatrix, summarizeLatency } from './latency.mjs';
 import {
   checksumMatrix,
   downloadMatrix,
@@ -43,8 +46,10 @@ function parseSize(name, fallback) {
 }
 
 const only = setting('REGET_BENCH_ONLY', '');
-if (only !== '' && only !== 'throttled')
-  throw new Error(`REGET_BENCH_ONLY can only be "throttled" (or unset for everything), not "${only}".`);
+if (only !== '' && only !== 'throttled' && only !== 'latency')
+  throw new Error(
+    `REGET_BENCH_ONLY can only be "throttled" or "latency" (or unset for everything), not "${only}".`,
+  );
 
 const config = {
   only: only || null,
@@ -55,15 +60,21 @@ const config = {
   startupRuns: 10,
   warmUp: setting('REGET_BENCH_WARMUP', '1') !== '0',
   throttled: {
-    enabled: only === 'throttled' || setting('REGET_BENCH_THROTTLED', '1') !== '0',
+    enabled: only === 'throttled' || (only === '' && setting('REGET_BENCH_THROTTLED', '1') !== '0'),
     sizeBytes: parseSize('REGET_BENCH_THROTTLED_SIZE', '256M'),
     limitBytesPerSecond: parseSize('REGET_BENCH_THROTTLED_RATE', '20M'),
     target: throttledTarget,
+  },
+  latency: {
+    enabled: only === 'latency' || (only === '' && setting('REGET_BENCH_LATENCY', '1') !== '0'),
+    delayMs: Number(setting('REGET_BENCH_LATENCY_MS', '25')),
   },
 };
 if (!Number.isSafeInteger(config.rounds) || config.rounds < 1)
   throw new Error('REGET_BENCH_ROUNDS must be ≥ 1.');
 if (config.throttled.limitBytesPerSecond < 1) throw new Error('REGET_BENCH_THROTTLED_RATE must be ≥ 1.');
+if (!Number.isFinite(config.latency.delayMs) || config.latency.delayMs < 0)
+  throw new Error('REGET_BENCH_LATENCY_MS must be a number of milliseconds ≥ 0.');
 
 const log = (message) => process.stderr.write(`[bench] ${message}\n`);
 
@@ -161,6 +172,22 @@ async function measureThrottled(settings, scratch) {
   return { summary: summarizeThrottled(runs, sizeBytes, limitBytesPerSecond), runs };
 }
 
+/** The far-server scenario (latency.mjs): its own files, fetched through the delay proxy. */
+async function measureLatency(settings, scratch) {
+  const files = {
+    large: 'latency-64M.bin',
+    small: 'latency-16K.bin',
+    many: Array.from({ length: latencyFiles.count }, (_, index) => `latency-16K-${index + 1}.bin`),
+  };
+  const hashes = {};
+  hashes[files.large] = await sha256File(serveRandomFile(settings, files.large, latencyFiles.large));
+  for (const file of [files.small, ...files.many]) {
+    hashes[file] = await sha256File(serveRandomFile(settings, file, latencyFiles.small));
+  }
+  const measured = await latencyMatrix(config, settings, files, hashes, scratch);
+  return { summary: summarizeLatency(measured), runs: measured.runs };
+}
+
 async function main() {
   if (setting('REGET_BENCH_INSTALL', '') === '1') installMissingTools();
   if (setting('REGET_BENCH_BUILD', '1') !== '0') {
@@ -194,13 +221,15 @@ async function main() {
       log('GNU time (/usr/bin/time, apt package "time") is missing: no CPU or peak RSS figures');
     const everything = config.only === null ? await measureEverything(settings, scratch) : undefined;
     const throttled = config.throttled.enabled ? await measureThrottled(settings, scratch) : undefined;
+    const latency = config.latency.enabled ? await measureLatency(settings, scratch) : undefined;
     const report = {
       date: new Date().toISOString(),
       machine: machineInfo(),
       config,
       ...everything?.summary,
       throttled: throttled?.summary,
-      runs: { ...everything?.runs, throttled: throttled?.runs },
+      latency: latency?.summary,
+      runs: { ...everything?.runs, throttled: throttled?.runs, latency: latency?.runs },
     };
     process.stdout.write(`${markdownReport(report)}\n`);
     log(`JSON written to ${writeJson(repo, report)}`);

@@ -7,7 +7,9 @@
 //
 // As a module: `startDelayProxy({ targetHost, targetPort, delayMs })` → { port, close() }.
 // As a command: `node delay-proxy.mjs <targetPort> <delayMs> [targetHost] [listenPort]` prints
-// `listening <port>` once it accepts connections, and runs until killed.
+// `listening <port>` once it accepts connections, and runs until killed. With `--trace` (anywhere
+// on the line) it also writes one line per connection and per chunk to stderr
+// (seconds since the epoch, connection number, direction, bytes): where the round trips go.
 import { createServer, connect as netConnect } from 'node:net';
 import { fileURLToPath } from 'node:url';
 
@@ -18,7 +20,7 @@ const maxQueuedBytes = 64 * 1024 * 1024;
  * Moves bytes from `from` to `to`, each chunk `delayMs` after it arrived, in order. Pauses `from`
  * while `to` is backpressured or the delay line holds more than `maxQueuedBytes`.
  */
-function delayLine(from, to, delayMs) {
+function delayLine(from, to, delayMs, trace) {
   const queue = [];
   let queuedBytes = 0;
   let isScheduled = false;
@@ -53,6 +55,7 @@ function delayLine(from, to, delayMs) {
     updateFlow();
   });
   from.on('data', (chunk) => {
+    trace?.(chunk.length);
     queue.push({ chunk, due: performance.now() + delayMs });
     queuedBytes += chunk.length;
     schedule(delayMs);
@@ -66,8 +69,15 @@ function delayLine(from, to, delayMs) {
 }
 
 /** Starts the proxy on 127.0.0.1 (`listenPort`, default an ephemeral one). */
-export function startDelayProxy({ targetHost = '127.0.0.1', targetPort, delayMs, listenPort = 0 }) {
+export function startDelayProxy({
+  targetHost = '127.0.0.1',
+  targetPort,
+  delayMs,
+  listenPort = 0,
+  onTrace = undefined,
+}) {
   const sockets = new Set();
+  let connections = 0;
   // Half-open allowed: a FIN from one side must not close the other before the delayed bytes.
   const server = createServer({ noDelay: true, allowHalfOpen: true }, (client) => {
     const upstream = netConnect({ host: targetHost, port: targetPort, noDelay: true, allowHalfOpen: true });
@@ -78,8 +88,13 @@ export function startDelayProxy({ targetHost = '127.0.0.1', targetPort, delayMs,
     // A reset or error on one side resets the other (after no delay: it is not data).
     client.on('error', () => upstream.destroy());
     upstream.on('error', () => client.destroy());
-    delayLine(client, upstream, delayMs);
-    delayLine(upstream, client, delayMs);
+    const number = ++connections;
+    const trace = (direction) =>
+      onTrace === undefined ? undefined : (bytes) => onTrace(number, direction, bytes);
+    onTrace?.(number, 'open', 0);
+    client.on('close', () => onTrace?.(number, 'close', 0));
+    delayLine(client, upstream, delayMs, trace('client→server'));
+    delayLine(upstream, client, delayMs, trace('server→client'));
   });
   return new Promise((resolve, reject) => {
     server.once('error', reject);
@@ -97,16 +112,29 @@ export function startDelayProxy({ targetHost = '127.0.0.1', targetPort, delayMs,
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  const [targetPort, delayMs, targetHost = '127.0.0.1', listenPort = '0'] = process.argv.slice(2);
+  const words = process.argv.slice(2);
+  const isTraced = words.includes('--trace');
+  const [targetPort, delayMs, targetHost = '127.0.0.1', listenPort = '0'] = words.filter(
+    (word) => word !== '--trace',
+  );
   if (!targetPort || !delayMs) {
-    process.stderr.write('usage: node delay-proxy.mjs <targetPort> <delayMs> [targetHost] [listenPort]\n');
+    process.stderr.write(
+      'usage: node delay-proxy.mjs <targetPort> <delayMs> [targetHost] [listenPort] [--trace]\n',
+    );
     process.exit(2);
   }
+  const onTrace = isTraced
+    ? (connection, what, bytes) =>
+        process.stderr.write(
+          `${(Date.now() / 1000).toFixed(3)} #${connection} ${what}${bytes > 0 ? ` ${bytes} B` : ''}\n`,
+        )
+    : undefined;
   const proxy = await startDelayProxy({
     targetHost,
     targetPort: Number(targetPort),
     delayMs: Number(delayMs),
     listenPort: Number(listenPort),
+    onTrace,
   });
   process.stdout.write(`listening ${proxy.port}\n`);
 }
