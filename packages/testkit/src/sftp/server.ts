@@ -74,6 +74,8 @@ export interface SftpServer extends ConformanceServer, SftpServerAccess {
    * §5.2) and had to wait for it to be widened: what stalls a far server.
    */
   windowWaits(): number;
+  /** SFTP channels (subsystem sessions) clients opened since the last reset. */
+  sftpChannelsOpened(): number;
 }
 
 /**
@@ -96,6 +98,7 @@ export async function startSftpServer(options: SftpServerOptions = {}): Promise<
   let drops = 0;
   let sent = 0;
   let windowWaits = 0;
+  let sftpChannels = 0;
   const starts: number[] = [];
   let logins: SftpLoginAttempt[] = [];
 
@@ -120,6 +123,7 @@ export async function startSftpServer(options: SftpServerOptions = {}): Promise<
           const session = acceptSession();
           session.on('sftp', (acceptSftp) => {
             const sftp = acceptSftp();
+            sftpChannels += 1;
             sftp.on('error', () => undefined);
             serveSftp(sftp, {
               files,
@@ -174,11 +178,13 @@ export async function startSftpServer(options: SftpServerOptions = {}): Promise<
     },
     bytesSent: () => sent,
     windowWaits: () => windowWaits,
+    sftpChannelsOpened: () => sftpChannels,
     transferStarts: () => [...starts],
     loginAttempts: () => logins,
     resetCounters() {
       sent = 0;
       windowWaits = 0;
+      sftpChannels = 0;
       starts.length = 0;
       logins = [];
     },
