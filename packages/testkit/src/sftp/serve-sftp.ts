@@ -95,11 +95,12 @@ export function serveSftp(sftp: SFTPWrapper, context: SftpServeContext): void {
     sftp.status(reqId, STATUS_CODE.NO_SUCH_FILE, 'No such file');
   };
 
+  // Replies ssh2 holds back until the client's channel window lets them go (private to ssh2).
+  const channel = sftp as unknown as { _buffer?: unknown[]; outgoing?: { state?: string } };
+  const queuedReplies = () => channel._buffer?.length ?? 0;
   // ssh2 queues replies that do not fit the client's channel window but sends CLOSE at once, so a
   // drop right away would lose replies already counted as sent. Its queue drains on the client's
   // next window adjust; there is no event for that, so look again shortly.
-  const channel = sftp as unknown as { _buffer?: unknown[]; outgoing?: { state?: string } };
-  const queuedReplies = () => channel._buffer?.length ?? 0;
   const closeWhenFlushed = (close: () => void) => {
     const attempt = () => {
       if (queuedReplies() > 0 && channel.outgoing?.state === 'open') setTimeout(attempt, 1);
