@@ -8,8 +8,9 @@
 // REGET_BENCH_PROTOCOLS (default http,ftp,sftp), REGET_BENCH_THROTTLED=0 (skip the throttled
 // scenario), REGET_BENCH_THROTTLED_SIZE (default 256M), REGET_BENCH_THROTTLED_RATE (nginx's cap
 // per connection, default 20M = 20 MiB/s), REGET_BENCH_MIRRORS=0 (skip the mirrors scenario,
-// mirrors.mjs, which uses the throttled size and rate), REGET_BENCH_ONLY=throttled or mirrors
-// (that scenario alone),
+// mirrors.mjs, which uses the throttled size and rate), REGET_BENCH_LATENCY=0 (skip the
+// far-server scenario, latency.mjs), REGET_BENCH_LATENCY_MS (its delay each way, default 25 = a
+// 50 ms round trip), REGET_BENCH_ONLY=throttled, mirrors, many or latency (that scenario alone),
 // REGET_BENCH_WARMUP=0 (no unmeasured round 0 of the large file, see downloadMatrix),
 // REGET_BENCH_INSTALL=1 (apt-get install the missing tools first), REGET_BENCH_BUILD=0 (measure
 // the build as it is, without `tsc -b`) and REGET_INTEROP_PORT_BASE (default 19000, so a running
@@ -21,6 +22,7 @@ import { chmodSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { cpus, release, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { latencyFiles, latencyMatrix, summarizeLatency } from './latency.mjs';
 import { manyFilesMatrix, manyFilesTable, serveManyFiles, summarizeManyFiles } from './many-files.mjs';
 import {
   checksumMatrix,
@@ -49,7 +51,7 @@ function parseSize(name, fallback) {
 }
 
 const only = setting('REGET_BENCH_ONLY', '');
-const scenarios = ['throttled', 'mirrors', 'many'];
+const scenarios = ['throttled', 'mirrors', 'many', 'latency'];
 if (only !== '' && !scenarios.includes(only))
   throw new Error(
     `REGET_BENCH_ONLY can only be one of ${scenarios.join(', ')} (or unset for everything), not "${only}".`,
@@ -77,12 +79,18 @@ const config = {
     enabled: only === 'many' || (only === '' && setting('REGET_BENCH_MANY', '1') !== '0'),
     files: Number(setting('REGET_BENCH_MANY_FILES', '2000')),
   },
+  latency: {
+    enabled: only === 'latency' || (only === '' && setting('REGET_BENCH_LATENCY', '1') !== '0'),
+    delayMs: Number(setting('REGET_BENCH_LATENCY_MS', '25')),
+  },
 };
 if (!Number.isSafeInteger(config.many.files) || config.many.files < 2)
   throw new Error('REGET_BENCH_MANY_FILES must be ≥ 2.');
 if (!Number.isSafeInteger(config.rounds) || config.rounds < 1)
   throw new Error('REGET_BENCH_ROUNDS must be ≥ 1.');
 if (config.throttled.limitBytesPerSecond < 1) throw new Error('REGET_BENCH_THROTTLED_RATE must be ≥ 1.');
+if (!Number.isFinite(config.latency.delayMs) || config.latency.delayMs < 0)
+  throw new Error('REGET_BENCH_LATENCY_MS must be a number of milliseconds ≥ 0.');
 
 const log = (message) => process.stderr.write(`[bench] ${message}\n`);
 
@@ -196,6 +204,22 @@ async function measureMirrors(settings, scratch) {
   return { summary: summarizeMirrors(runs, sizeBytes, limitBytesPerSecond), runs };
 }
 
+/** The far-server scenario (latency.mjs): its own files, fetched through the delay proxy. */
+async function measureLatency(settings, scratch) {
+  const files = {
+    large: 'latency-64M.bin',
+    small: 'latency-16K.bin',
+    many: Array.from({ length: latencyFiles.count }, (_, index) => `latency-16K-${index + 1}.bin`),
+  };
+  const hashes = {};
+  hashes[files.large] = await sha256File(serveRandomFile(settings, files.large, latencyFiles.large));
+  for (const file of [files.small, ...files.many]) {
+    hashes[file] = await sha256File(serveRandomFile(settings, file, latencyFiles.small));
+  }
+  const measured = await latencyMatrix(config, settings, files, hashes, scratch);
+  return { summary: summarizeLatency(measured), runs: measured.runs };
+}
+
 async function main() {
   if (setting('REGET_BENCH_INSTALL', '') === '1') installMissingTools();
   if (setting('REGET_BENCH_BUILD', '1') !== '0') {
@@ -231,6 +255,7 @@ async function main() {
     const throttled = config.throttled.enabled ? await measureThrottled(settings, scratch) : undefined;
     const mirrors = config.mirrors.enabled ? await measureMirrors(settings, scratch) : undefined;
     const many = config.many.enabled ? await measureManyFiles(settings, scratch) : undefined;
+    const latency = config.latency.enabled ? await measureLatency(settings, scratch) : undefined;
     const report = {
       date: new Date().toISOString(),
       machine: machineInfo(),
@@ -239,11 +264,13 @@ async function main() {
       throttled: throttled?.summary,
       mirrors: mirrors?.summary,
       manyFiles: many?.summary,
+      latency: latency?.summary,
       runs: {
         ...everything?.runs,
         throttled: throttled?.runs,
         mirrors: mirrors?.runs,
         manyFiles: many?.runs,
+        latency: latency?.runs,
       },
     };
     process.stdout.write(`${markdownReport(report)}\n`);

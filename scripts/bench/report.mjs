@@ -102,7 +102,11 @@ export function summarizeBaselines(rows) {
 /** The markdown report: one table per measurement that was run. */
 export function markdownReport(report) {
   const { machine, config } = report;
-  const servers = report.large ? 'nginx, vsftpd and OpenSSH sshd' : 'nginx';
+  const servers = report.large
+    ? 'nginx, vsftpd and OpenSSH sshd'
+    : report.latency
+      ? 'nginx and OpenSSH sshd'
+      : 'nginx';
   return [
     `## reget benchmark — ${report.date.slice(0, 10)}`,
     '',
@@ -112,6 +116,7 @@ export function markdownReport(report) {
     ...(report.large ? mainSections(report) : []),
     ...(report.throttled ? throttledSection(report.throttled, config.throttled) : []),
     ...(report.mirrors ? mirrorsSection(report.mirrors, config.throttled) : []),
+    ...(report.latency ? latencySection(report.latency, config.latency) : []),
   ].join('\n');
 }
 
@@ -251,6 +256,30 @@ function mirrorsSection(rows, { sizeBytes, limitBytesPerSecond }) {
         fixed(row.ratioToLimit, 3),
         row.ratioToAria2c === null ? '' : `${fixed(row.ratioToAria2c)}×`,
         fixed(row.cpuSeconds),
+        row.failedRuns > 0 ? `${row.failedRuns}/${row.runs}` : '',
+      ]),
+    ),
+    '',
+  ];
+}
+
+/** The far-server scenario: each row against its peers through the delay proxy. */
+function latencySection(rows, { delayMs }) {
+  return [
+    `### Far servers: ${fixed(2 * delayMs, 0)} ms round trip`,
+    '',
+    `sshd and nginx behind \`scripts/bench/delay-proxy.mjs\`, which delays every chunk ${fixed(delayMs, 0)} ms each way. Speed ratio to the reference: above 1 is faster. Spread: fastest–slowest run.`,
+    '',
+    table(
+      ['download', 'tool', 'wall (s)', 'spread (s)', '× ref', 'CPU (s)', 'peak RSS (MiB)', 'failed'],
+      rows.map((row) => [
+        row.label,
+        row.tool,
+        fixed(row.wallSeconds),
+        `${fixed(row.fastestSeconds)}–${fixed(row.slowestSeconds)}`,
+        row.ratioToReference === null ? '–' : `${fixed(row.ratioToReference)}× ${row.reference}`,
+        fixed(row.cpuSeconds),
+        fixed(row.peakRssMiB, 0),
         row.failedRuns > 0 ? `${row.failedRuns}/${row.runs}` : '',
       ]),
     ),

@@ -21,6 +21,12 @@ export interface PipelinedRead {
   finish(isReusable: boolean): void;
 }
 
+/**
+ * Window beyond the READs in flight: top-ups wait for 1 MiB of used window (session.ts), and half
+ * a MiB more covers SFTP headers and a short read's re-request.
+ */
+const receiveWindowMarginBytes = 1536 * 1024;
+
 interface PendingRead {
   readonly offset: number;
   readonly length: number;
@@ -32,7 +38,8 @@ interface PendingRead {
  * (draft-ietf-secsh-filexfer-02 §6.4). A short read is answered by requesting the rest of that span
  * again from the exact next offset, ahead of the later requests already in flight; only SSH_FX_EOF
  * ends the file (FAULTS SFTP-06). End of file before the stat size is PARTIAL (SFTP-07). Memory
- * stays at `requestsInFlight × requestBytes` whatever the file size.
+ * stays at `requestsInFlight × requestBytes` whatever the file size (twice that for a moment when
+ * a reader stopped early and the channel's next read starts before the abandoned replies arrive).
  */
 export async function* pipelinedRead(plan: PipelinedRead): AsyncGenerator<Uint8Array> {
   const { session, handle, signal } = plan;
@@ -41,6 +48,7 @@ export async function* pipelinedRead(plan: PipelinedRead): AsyncGenerator<Uint8A
   let nextOffset = plan.start;
   let position = plan.start;
   let isReusable = false;
+  let isFailed = false;
 
   const request = (offset: number, length: number): PendingRead => {
     const data = session.read(handle, offset, length);
@@ -57,6 +65,8 @@ export async function* pipelinedRead(plan: PipelinedRead): AsyncGenerator<Uint8A
   };
 
   try {
+    // Every READ in flight may be answered at once: the channel window must not be what limits them.
+    session.widenReceiveWindow(plan.requestsInFlight * plan.requestBytes + receiveWindowMarginBytes);
     fill();
     while (position < limit) {
       const head = queue.shift();
@@ -88,8 +98,19 @@ export async function* pipelinedRead(plan: PipelinedRead): AsyncGenerator<Uint8A
     queue.length = 0;
     isReusable = !session.isClosed;
     if (isReusable) session.closeHandle(handle).catch(() => undefined);
+  } catch (error) {
+    isFailed = true;
+    throw error;
   } finally {
-    // Aborted, failed, or the reader stopped early: replies may still arrive, so drop the channel.
+    // The reader stopped early (core gave the rest of the range to another connection): replies
+    // still in flight (data, or an error should the server close the handle first) are matched to
+    // their requests by id and dropped. Keeping the channel saves opening another: round trips,
+    // and a new sftp-server process on OpenSSH.
+    if (!isReusable && !isFailed && !signal.aborted && !session.isClosed) {
+      session.closeHandle(handle).catch(() => undefined);
+      isReusable = true;
+    }
+    // Aborted or failed: the channel may be in any state, so drop it.
     if (!isReusable) session.end();
     plan.finish(isReusable);
   }

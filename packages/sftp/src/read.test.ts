@@ -207,6 +207,20 @@ describe('SftpRemote stat and read', () => {
     ).toBe(true);
   });
 
+  it('keeps the channel for the next read when a reader stops early (another connection took the rest)', async () => {
+    const response = await remote.read({ start: 0, signal: signal() });
+    const opened = server.sftpChannelsOpened();
+    for await (const chunk of response.body) {
+      expect(chunk.length).toBeGreaterThan(0);
+      break;
+    }
+    const second = await collect(await remote.read({ start: 7, end: 250_000, signal: signal() }));
+    expect(second.equals(content.subarray(7, 250_000))).toBe(true);
+    expect(server.sftpChannelsOpened()).toBe(opened);
+    expect((await collect(await remote.read({ start: 0, signal: signal() }))).equals(content)).toBe(true);
+    expect(server.sftpChannelsOpened()).toBe(opened);
+  });
+
   it('releases a stalled read promptly on abort, with ABORTED or the abort reason (NET-03)', async () => {
     server.setFaults({ stallAfterBytes: 70_000 });
     const controller = new AbortController();

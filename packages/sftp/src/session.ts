@@ -1,4 +1,5 @@
 import type { SFTPWrapper, Stats } from 'ssh2';
+import { ReceiveWindow } from './receive-window.js';
 
 /** What the server said about a file (draft-ietf-secsh-filexfer-02 §5, ATTRS). */
 export interface FileAttributes {
@@ -10,6 +11,11 @@ export interface FileAttributes {
 }
 
 const emptyBuffer = Buffer.alloc(0);
+/**
+ * Window top-ups wait for this much used window: one small packet per MiB, as often as ssh2's own.
+ * Topping up every 128 KiB measured about 7 % more CPU per download on loopback, for no gain.
+ */
+const windowRefillBytes = 1024 * 1024;
 
 /**
  * One SFTP channel, with ssh2's callbacks turned into promises. Errors are ssh2's own (an SFTP
@@ -29,6 +35,8 @@ export class SftpSession {
   /** Borrowed only: handles reget opened and has not closed, and requests still unanswered. */
   readonly #handles = new Set<Buffer>();
   #pending = 0;
+  /** Set once a read asks for more window than ssh2 grants; undefined with an unknown ssh2. */
+  #window: ReceiveWindow | undefined;
 
   constructor(sftp: SFTPWrapper, isBorrowed = false) {
     this.#sftp = sftp;
@@ -53,6 +61,16 @@ export class SftpSession {
   get maxRequestBytes(): number {
     const limit = (this.#sftp as unknown as { _maxReadLen?: unknown })._maxReadLen;
     return typeof limit === 'number' && Number.isSafeInteger(limit) && limit > 0 ? limit : 34_000 - 2_048;
+  }
+
+  /**
+   * Lets the server send at least `bytes` of replies before reget acknowledges any (the SSH
+   * channel window, see receive-window.ts), and keeps it topped up as READ replies arrive.
+   */
+  widenReceiveWindow(bytes: number): void {
+    if (this.#isClosed) return;
+    this.#window ??= ReceiveWindow.of(this.#sftp);
+    this.#window?.widen(bytes);
   }
 
   stat(path: string): Promise<FileAttributes> {
@@ -99,6 +117,8 @@ export class SftpSession {
         const buffer = Buffer.allocUnsafe(length);
         this.#call(reject, () =>
           this.#sftp.read(handle, buffer, 0, length, offset, (error, bytesRead) => {
+            // A reply arrived: the window it used is granted again, once a MiB of it was used.
+            this.#window?.refill(windowRefillBytes);
             // ssh2 reports SSH_FX_EOF as a successful read of 0 bytes.
             if (error) return reject(error);
             if (bytesRead === 0) return resolve(emptyBuffer);

@@ -15,6 +15,13 @@ export interface SftpFaults extends ServerFaults {
   readonly shortReads?: number | ((requested: number, offset: number) => number) | undefined;
   /** STAT and FSTAT leave the size out (no SSH_FILEXFER_ATTR_SIZE), as for some special files (SFTP-05). */
   readonly omitSize?: boolean | undefined;
+  /**
+   * A far server: no READ of a handle is answered until READs for at least this many bytes have
+   * arrived on it, then they are answered all at once, as a server a long round trip away sees a
+   * client's whole read-ahead arrive before its first reply leaves. Later READs are answered as
+   * they come. (Only for files held in memory.)
+   */
+  readonly holdFirstReadBytes?: number | undefined;
   /** What `dropAfterBytes` closes: the SFTP channel (default) or the whole SSH connection. */
   readonly dropScope?: 'channel' | 'connection' | undefined;
 }

@@ -22,6 +22,8 @@ export interface SftpServeContext {
   claimDrop(): boolean;
   /** Counts file body bytes sent in DATA replies. */
   countSent(bytes: number): void;
+  /** A DATA reply did not fit the client's channel window and waits for it to be widened. */
+  noteWindowWait(): void;
   /** A file handle got its first READ, at `offset`: a transfer starts there. */
   noteTransfer(offset: number): void;
   /** A READ was held by the stall fault. */
@@ -43,6 +45,8 @@ interface OpenFile {
   isDropped: boolean;
   /** A READ arrived on this handle. */
   isRead: boolean;
+  /** READs held by `holdFirstReadBytes`, and how many bytes they ask for; undefined once released. */
+  held: { reads: (() => void)[]; bytes: number } | undefined;
 }
 
 /** What a file answers in ATTRS: a stored one, or a `stat` of one on disk. */
@@ -91,13 +95,15 @@ export function serveSftp(sftp: SFTPWrapper, context: SftpServeContext): void {
     sftp.status(reqId, STATUS_CODE.NO_SUCH_FILE, 'No such file');
   };
 
+  // Replies ssh2 holds back until the client's channel window lets them go (private to ssh2).
+  const channel = sftp as unknown as { _buffer?: unknown[]; outgoing?: { state?: string } };
+  const queuedReplies = () => channel._buffer?.length ?? 0;
   // ssh2 queues replies that do not fit the client's channel window but sends CLOSE at once, so a
   // drop right away would lose replies already counted as sent. Its queue drains on the client's
   // next window adjust; there is no event for that, so look again shortly.
   const closeWhenFlushed = (close: () => void) => {
-    const channel = sftp as unknown as { _buffer?: unknown[]; outgoing?: { state?: string } };
     const attempt = () => {
-      if ((channel._buffer?.length ?? 0) > 0 && channel.outgoing?.state === 'open') setTimeout(attempt, 1);
+      if (queuedReplies() > 0 && channel.outgoing?.state === 'open') setTimeout(attempt, 1);
       else close();
     };
     attempt();
@@ -112,9 +118,13 @@ export function serveSftp(sftp: SFTPWrapper, context: SftpServeContext): void {
   sftp.on('end', () => sftp.end());
   sftp.on('close', closeDiskFiles);
 
-  const newHandle = (reqId: number, open: Omit<OpenFile, 'sent' | 'isDropped' | 'queue' | 'isRead'>) => {
+  const newHandle = (
+    reqId: number,
+    open: Omit<OpenFile, 'sent' | 'isDropped' | 'queue' | 'isRead' | 'held'>,
+  ) => {
     const id = nextHandle++;
-    handles.set(id, { ...open, sent: 0, isDropped: false, isRead: false, queue: Promise.resolve() });
+    const held = { reads: [], bytes: 0 };
+    handles.set(id, { ...open, sent: 0, isDropped: false, isRead: false, queue: Promise.resolve(), held });
     const handle = Buffer.alloc(4);
     handle.writeUInt32BE(id, 0);
     sftp.handle(reqId, handle);
@@ -183,7 +193,16 @@ export function serveSftp(sftp: SFTPWrapper, context: SftpServeContext): void {
     if (open.disk !== undefined) return readFromDisk(reqId, open, open.disk, offset, length);
     if (open.file === undefined) return sftp.status(reqId, STATUS_CODE.FAILURE, 'Is a directory');
     const content = open.file.content;
-    answerRead(reqId, open, content.subarray(Math.min(offset, content.length)), offset, length);
+    const answer = () =>
+      answerRead(reqId, open, content.subarray(Math.min(offset, content.length)), offset, length);
+    const hold = context.faults().holdFirstReadBytes;
+    if (hold === undefined || open.held === undefined) return answer();
+    open.held.reads.push(answer);
+    open.held.bytes += length;
+    if (open.held.bytes < hold) return;
+    const { reads } = open.held;
+    open.held = undefined;
+    for (const read of reads) read();
   });
 
   /** Answers a READ of `length` bytes at `offset` from `available`, the file's bytes from `offset` on. */
@@ -211,7 +230,11 @@ export function serveSftp(sftp: SFTPWrapper, context: SftpServeContext): void {
     if (count > 0) {
       open.sent += count;
       context.countSent(count);
+      const queuedBefore = queuedReplies();
       sftp.data(reqId, available.subarray(0, count));
+      // ssh2 queued (the rest of) the reply until the client's window lets it go (RFC 4254 §5.2).
+      // The queue is private to ssh2: the sftp tests check that the count moves with this ssh2.
+      if (queuedReplies() > queuedBefore) context.noteWindowWait();
     }
     if (isDropping)
       closeWhenFlushed(faults.dropScope === 'connection' ? context.closeConnection : () => sftp.end());

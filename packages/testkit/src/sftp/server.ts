@@ -71,7 +71,7 @@ export interface SftpServer extends ConformanceServer, SftpServerAccess {
   loginAttempts(): readonly SftpLoginAttempt[];
   /** SSH connections accepted since the server started. */
   connectionsAccepted(): number;
-  /** SFTP channels (subsystem requests) accepted since the server started. */
+  /** SFTP channels (subsystem sessions) clients opened since the last reset. */
   sftpChannelsOpened(): number;
   /** SSH connections open right now. */
   openConnections(): number;
@@ -80,6 +80,11 @@ export interface SftpServer extends ConformanceServer, SftpServerAccess {
    * resolves once they are closed.
    */
   closeConnections(): Promise<void>;
+  /**
+   * DATA replies since the last reset that did not fit the client's channel window (RFC 4254
+   * §5.2) and had to wait for it to be widened: what stalls a far server.
+   */
+  windowWaits(): number;
 }
 
 /**
@@ -102,7 +107,8 @@ export async function startSftpServer(options: SftpServerOptions = {}): Promise<
   let drops = 0;
   let sent = 0;
   let accepted = 0;
-  let channels = 0;
+  let windowWaits = 0;
+  let sftpChannels = 0;
   const starts: number[] = [];
   let logins: SftpLoginAttempt[] = [];
 
@@ -127,8 +133,8 @@ export async function startSftpServer(options: SftpServerOptions = {}): Promise<
         connection.on('session', (acceptSession) => {
           const session = acceptSession();
           session.on('sftp', (acceptSftp) => {
-            channels += 1;
             const sftp = acceptSftp();
+            sftpChannels += 1;
             sftp.on('error', () => undefined);
             serveSftp(sftp, {
               files,
@@ -143,6 +149,9 @@ export async function startSftpServer(options: SftpServerOptions = {}): Promise<
               },
               countSent: (bytes) => {
                 sent += bytes;
+              },
+              noteWindowWait: () => {
+                windowWaits += 1;
               },
               noteTransfer: (offset) => {
                 starts.push(offset);
@@ -179,10 +188,11 @@ export async function startSftpServer(options: SftpServerOptions = {}): Promise<
       drops = 0;
     },
     bytesSent: () => sent,
+    windowWaits: () => windowWaits,
+    sftpChannelsOpened: () => sftpChannels,
     transferStarts: () => [...starts],
     loginAttempts: () => logins,
     connectionsAccepted: () => accepted,
-    sftpChannelsOpened: () => channels,
     openConnections: () => connections.size,
     async closeConnections() {
       const closed = [...connections].map((connection) => once(connection, 'close'));
@@ -191,6 +201,8 @@ export async function startSftpServer(options: SftpServerOptions = {}): Promise<
     },
     resetCounters() {
       sent = 0;
+      windowWaits = 0;
+      sftpChannels = 0;
       starts.length = 0;
       logins = [];
     },
