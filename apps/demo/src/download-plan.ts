@@ -1,9 +1,9 @@
 import { X509Certificate } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { basename, dirname, relative } from 'node:path';
-import { type Adapter, ErrorCode, probe, RegetError, redactUrl } from '@reget/core';
+import { type Adapter, ErrorCode, escapeControl, probe, RegetError, redactUrl } from '@reget/core';
 import type { HostKeyAdded } from '@reget/sftp';
-import { type AdapterSettings, loadAdapters } from './adapters.js';
+import { type AdapterSettings, loadAdapters, schemeOf } from './adapters.js';
 import type { DownloadFlags } from './args.js';
 import type { Io } from './io.js';
 import type { Job } from './job.js';
@@ -17,11 +17,27 @@ import {
 } from './output-name.js';
 import { passphraseVariable, passwordVariable, promptPassword, withPassword } from './password.js';
 import { isSensitiveHeader, type SecretScrubber } from './secrets.js';
-import { parseInputLine, parseUserUrl, readInputFile } from './url-input.js';
+import { type InputLine, parseInputLine, parseUserUrl, readInputLines } from './url-input.js';
+
+/**
+ * Lines of an input file checked before anything starts: a list this long or shorter is checked
+ * whole first (a bad line stops the run before any byte moves). Past them, lines are planned as
+ * they are read, so a list of any length starts at once and is never held in memory; a bad line
+ * there fails alone.
+ */
+export const linesCheckedFirst = 1_000;
 
 /** Everything checked and ready: the files to fetch and the adapters to fetch them with. */
 export interface DownloadPlan {
+  /** The files checked before anything starts. */
   readonly jobs: readonly Job[];
+  /**
+   * The files of the input file's lines past {@link linesCheckedFirst}, planned one by one as they
+   * are read (a line that cannot be planned comes as its BAD_INPUT error); none when the list was
+   * shorter.
+   */
+  readonly laterJobs: AsyncIterable<Job | RegetError>;
+  /** Grows when a later line needs another protocol's adapter. */
   readonly adapters: readonly Adapter[];
 }
 
@@ -47,8 +63,18 @@ export async function planDownloads(
   context: PlanContext,
 ): Promise<DownloadPlan> {
   const { io, scrubber } = context;
-  const inputUrls = flags.inputFile === undefined ? [] : await readInputFile(flags.inputFile, io.stdin);
-  checkCombinations(urlArgs.length + inputUrls.length, flags);
+  const input = flags.inputFile === undefined ? undefined : readInputLines(flags.inputFile, io.stdin);
+  const inputUrls: InputLine[] = [];
+  let isListRead = input === undefined;
+  while (input && inputUrls.length < linesCheckedFirst) {
+    const next = await input.next();
+    if (next.done) {
+      isListRead = true;
+      break;
+    }
+    inputUrls.push(next.value);
+  }
+  checkCombinations(urlArgs.length + inputUrls.length + (isListRead ? 0 : 1), flags);
   const parsed = [...urlArgs.map((text) => parseUserUrl(text)), ...inputUrls.map(parseInputLine)];
   for (const url of parsed) scrubber.addUrl(url);
   for (const [name, value] of Object.entries(flags.header ?? {}))
@@ -85,24 +111,56 @@ export async function planDownloads(
     flags.checksumFile === undefined ? undefined : await readChecksumFile(flags.checksumFile);
   const passwordSource = flags.passwordPrompt ? 'prompt' : password !== undefined ? 'environment' : undefined;
   const adapters = await loadAdapters(urls, settings);
-  const jobs: Job[] = [];
-  for (const [index, url] of urls.entries()) {
+  const planJob = async (index: number, url: URL, typed: URL): Promise<Job> => {
     const destination = await chooseDestination(url, flags, adapters, context);
-    jobs.push({
+    return {
       index,
       url,
       displayUrl: redactUrl(url),
       destination,
       label: labelOf(destination),
-      passwordSource: passwordSourceOf(parsed[index] ?? url, passwordSource),
+      passwordSource: passwordSourceOf(typed, passwordSource),
       isRestartRefused: flags.restart === false,
       checksum: checksumOf ? checksumOf(url, destination) : flags.checksum,
-    });
-  }
+    };
+  };
+  const jobs: Job[] = [];
+  for (const [index, url] of urls.entries()) jobs.push(await planJob(index, url, parsed[index] ?? url));
   assertDistinctDestinations(jobs);
   for (const job of jobs) await assertOutputDirectory(dirname(job.destination));
-  return { jobs, adapters };
+
+  /** Plans the lines past the first ones, each checked as the first were (a failure is its error). */
+  async function* planLater(lines: AsyncIterator<InputLine>): AsyncGenerator<Job | RegetError> {
+    // Only the names, to tell a later line that would overwrite another's file.
+    const destinations = new Set(jobs.map((job) => job.destination));
+    let index = jobs.length;
+    for (let next = await lines.next(); !next.done; next = await lines.next(), index++) {
+      try {
+        const typed = parseInputLine(next.value);
+        scrubber.addUrl(typed);
+        const url = withPassword(typed, password);
+        // One adapter per protocol for the whole run, loaded when its first URL comes.
+        if (!adapters.some((adapter) => adapter.schemes.includes(schemeOf(url))))
+          adapters.push(...(await loadAdapters([url], settings)));
+        const job = await planJob(index, url, typed);
+        if (destinations.has(job.destination)) {
+          throw badInput(
+            `${escapeControl(next.value.where)}: ${job.displayUrl} would be saved as ${job.destination}, as an earlier URL of the list; download them in separate runs, each into its own directory (-d).`,
+          );
+        }
+        destinations.add(job.destination);
+        await assertOutputDirectory(dirname(job.destination));
+        yield job;
+      } catch (error) {
+        if (!(error instanceof RegetError)) throw error;
+        yield error;
+      }
+    }
+  }
+  return { jobs, adapters, laterJobs: isListRead || !input ? noJobs() : planLater(input) };
 }
+
+async function* noJobs(): AsyncGenerator<Job | RegetError> {}
 
 /**
  * Where the password used for `url` comes from: its own, or the environment's or prompt's when the
