@@ -43,8 +43,10 @@ function parseSize(name, fallback) {
 }
 
 const only = setting('REGET_BENCH_ONLY', '');
-if (only !== '' && only !== 'throttled')
-  throw new Error(`REGET_BENCH_ONLY can only be "throttled" (or unset for everything), not "${only}".`);
+if (only !== '' && only !== 'throttled' && only !== 'checksum')
+  throw new Error(
+    `REGET_BENCH_ONLY can only be "throttled" or "checksum" (or unset for everything), not "${only}".`,
+  );
 
 const config = {
   only: only || null,
@@ -55,7 +57,7 @@ const config = {
   startupRuns: 10,
   warmUp: setting('REGET_BENCH_WARMUP', '1') !== '0',
   throttled: {
-    enabled: only === 'throttled' || setting('REGET_BENCH_THROTTLED', '1') !== '0',
+    enabled: only === 'throttled' || (only === '' && setting('REGET_BENCH_THROTTLED', '1') !== '0'),
     sizeBytes: parseSize('REGET_BENCH_THROTTLED_SIZE', '256M'),
     limitBytesPerSecond: parseSize('REGET_BENCH_THROTTLED_RATE', '20M'),
     target: throttledTarget,
@@ -151,6 +153,14 @@ async function measureEverything(settings, scratch) {
   };
 }
 
+/** `--checksum` on against off alone (REGET_BENCH_ONLY=checksum). */
+async function measureChecksum(settings, scratch) {
+  const large = `bench-${config.sizeBytes}.bin`;
+  const largeSha256 = await sha256File(serveRandomFile(settings, large, config.sizeBytes));
+  const checksum = await checksumMatrix(config, settings, large, config.sizeBytes, largeSha256, scratch);
+  return { summary: { checksum }, runs: {} };
+}
+
 /** The throttled scenario of issue 8 (throttled.mjs). */
 async function measureThrottled(settings, scratch) {
   const { sizeBytes, limitBytesPerSecond } = config.throttled;
@@ -192,7 +202,12 @@ async function main() {
     );
     if (!hasGnuTime)
       log('GNU time (/usr/bin/time, apt package "time") is missing: no CPU or peak RSS figures');
-    const everything = config.only === null ? await measureEverything(settings, scratch) : undefined;
+    const everything =
+      config.only === null
+        ? await measureEverything(settings, scratch)
+        : config.only === 'checksum'
+          ? await measureChecksum(settings, scratch)
+          : undefined;
     const throttled = config.throttled.enabled ? await measureThrottled(settings, scratch) : undefined;
     const report = {
       date: new Date().toISOString(),
