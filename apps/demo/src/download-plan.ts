@@ -127,7 +127,9 @@ export async function planDownloads(
   const jobs: Job[] = [];
   for (const [index, url] of urls.entries()) jobs.push(await planJob(index, url, parsed[index] ?? url));
   assertDistinctDestinations(jobs);
-  for (const job of jobs) await assertOutputDirectory(dirname(job.destination));
+  // Once per directory: a list of a thousand files into one directory checks it once.
+  const checkedDirectories = new Set(jobs.map((job) => dirname(job.destination)));
+  for (const directory of checkedDirectories) await assertOutputDirectory(directory);
 
   /** Plans the lines past the first ones, each checked as the first were (a failure is its error). */
   async function* planLater(lines: AsyncIterator<InputLine>): AsyncGenerator<Job | RegetError> {
@@ -149,7 +151,10 @@ export async function planDownloads(
           );
         }
         destinations.add(job.destination);
-        await assertOutputDirectory(dirname(job.destination));
+        if (!checkedDirectories.has(dirname(job.destination))) {
+          await assertOutputDirectory(dirname(job.destination));
+          checkedDirectories.add(dirname(job.destination));
+        }
         yield job;
       } catch (error) {
         if (!(error instanceof RegetError)) throw error;
