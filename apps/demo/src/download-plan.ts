@@ -74,7 +74,7 @@ export async function planDownloads(
     }
     inputUrls.push(next.value);
   }
-  checkCombinations(urlArgs.length + inputUrls.length + (isListRead ? 0 : 1), flags);
+  checkCombinations(urlArgs.length + inputUrls.length + (isListRead ? 0 : 1), flags, isListRead);
   const parsed = [...urlArgs.map((text) => parseUserUrl(text)), ...inputUrls.map(parseInputLine)];
   for (const url of parsed) scrubber.addUrl(url);
   for (const [name, value] of Object.entries(flags.header ?? {}))
@@ -176,17 +176,19 @@ function passwordSourceOf(url: URL, given: Job['passwordSource']): Job['password
   return url.username !== '' || url.protocol === 'sftp:' ? given : undefined;
 }
 
-function checkCombinations(urlCount: number, flags: DownloadFlags): void {
+/** `isCountExact` is false when the input file was not read to its end: there are at least that many. */
+function checkCombinations(urlCount: number, flags: DownloadFlags, isCountExact = true): void {
+  const counted = isCountExact ? `${urlCount}` : `more than ${urlCount - 1}`;
   if (urlCount === 0 && flags.inputFile !== undefined) {
     const source = flags.inputFile === '-' ? 'Standard input' : `The input file ${flags.inputFile}`;
     throw badInput(`${source} lists no URL (blank lines and # comments are skipped).`);
   }
   if (urlCount === 0) throw badInput('No URL given; see reget --help.');
   if (flags.output !== undefined && urlCount > 1) {
-    throw badInput(`-o/--output names one file but ${urlCount} URLs were given; use -d/--dir instead.`);
+    throw badInput(`-o/--output names one file but ${counted} URLs were given; use -d/--dir instead.`);
   }
   if (flags.checksum !== undefined && urlCount > 1) {
-    throw badInput(`--checksum applies to one file but ${urlCount} URLs were given.`);
+    throw badInput(`--checksum applies to one file but ${counted} URLs were given.`);
   }
   if (flags.passwordPrompt && flags.inputFile === '-') {
     throw badInput('--password-prompt and -i - both read standard input; give the URLs in a file.');
