@@ -51,7 +51,7 @@ function parseSize(name, fallback) {
 }
 
 const only = setting('REGET_BENCH_ONLY', '');
-const scenarios = ['throttled', 'mirrors', 'many', 'latency'];
+const scenarios = ['throttled', 'mirrors', 'many', 'latency', 'checksum'];
 if (only !== '' && !scenarios.includes(only))
   throw new Error(
     `REGET_BENCH_ONLY can only be one of ${scenarios.join(', ')} (or unset for everything), not "${only}".`,
@@ -185,6 +185,14 @@ async function measureManyFiles(settings, scratch) {
   return { summary: summarizeManyFiles(runs, config.many.files), runs };
 }
 
+/** `--checksum` on against off alone (REGET_BENCH_ONLY=checksum). */
+async function measureChecksum(settings, scratch) {
+  const large = `bench-${config.sizeBytes}.bin`;
+  const largeSha256 = await sha256File(serveRandomFile(settings, large, config.sizeBytes));
+  const checksum = await checksumMatrix(config, settings, large, config.sizeBytes, largeSha256, scratch);
+  return { summary: { checksum }, runs: {} };
+}
+
 /** The throttled scenario of issue 8 (throttled.mjs). */
 async function measureThrottled(settings, scratch) {
   const { sizeBytes, limitBytesPerSecond } = config.throttled;
@@ -251,7 +259,12 @@ async function main() {
     );
     if (!hasGnuTime)
       log('GNU time (/usr/bin/time, apt package "time") is missing: no CPU or peak RSS figures');
-    const everything = config.only === null ? await measureEverything(settings, scratch) : undefined;
+    const everything =
+      config.only === null
+        ? await measureEverything(settings, scratch)
+        : config.only === 'checksum'
+          ? await measureChecksum(settings, scratch)
+          : undefined;
     const throttled = config.throttled.enabled ? await measureThrottled(settings, scratch) : undefined;
     const mirrors = config.mirrors.enabled ? await measureMirrors(settings, scratch) : undefined;
     const many = config.many.enabled ? await measureManyFiles(settings, scratch) : undefined;

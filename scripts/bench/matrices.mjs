@@ -173,19 +173,41 @@ export async function checksumMatrix(config, settings, file, size, expectedSha25
         const result = await measure(command, args, { scratch });
         const isCorrect = result.exitCode === 0 && statSize(out) === size;
         await removeOutput(out);
-        runs.push({ protocol, withChecksum, isCorrect, wallSeconds: result.wallSeconds });
+        runs.push({
+          protocol,
+          withChecksum,
+          isCorrect,
+          wallSeconds: result.wallSeconds,
+          cpuSeconds: result.cpuSeconds,
+        });
       }
     }
     log(`checksum round ${round}/${config.rounds} done`);
   }
   return config.protocols.map((protocol) => {
-    const wall = (withChecksum) =>
-      median(
-        runs
-          .filter((run) => run.protocol === protocol && run.withChecksum === withChecksum && run.isCorrect)
-          .map((run) => run.wallSeconds),
-      );
-    return { protocol, withoutSeconds: wall(false), withSeconds: wall(true) };
+    const values = (withChecksum, key) =>
+      runs
+        .filter((run) => run.protocol === protocol && run.withChecksum === withChecksum && run.isCorrect)
+        .map((run) => run[key])
+        .filter((value) => value !== null);
+    const wall = (withChecksum) => median(values(withChecksum, 'wallSeconds'));
+    const cpu = (withChecksum) => median(values(withChecksum, 'cpuSeconds'));
+    // Every round's ratio, so the spread between rounds shows beside the medians.
+    const without = runs.filter((run) => run.protocol === protocol && !run.withChecksum);
+    const costs = runs
+      .filter((run) => run.protocol === protocol && run.withChecksum)
+      .map((run, index) =>
+        run.isCorrect && without[index]?.isCorrect ? run.wallSeconds / without[index].wallSeconds - 1 : null,
+      )
+      .filter((cost) => cost !== null);
+    return {
+      protocol,
+      withoutSeconds: wall(false),
+      withSeconds: wall(true),
+      withoutCpuSeconds: cpu(false),
+      withCpuSeconds: cpu(true),
+      roundCosts: costs,
+    };
   });
 }
 

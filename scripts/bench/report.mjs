@@ -99,14 +99,40 @@ export function summarizeBaselines(rows) {
   });
 }
 
+/** `--checksum` on against off: medians, CPU, and each round's cost (its spread). */
+function checksumTable(rows) {
+  const percent = (cost) => `${fixed(cost * 100, 0)} %`;
+  return table(
+    [
+      'protocol',
+      'without (s)',
+      'with --checksum (s)',
+      'cost',
+      'cost per round',
+      'CPU without (s)',
+      'CPU with (s)',
+    ],
+    rows.map((row) => [
+      protocolLabel[row.protocol],
+      fixed(row.withoutSeconds),
+      fixed(row.withSeconds),
+      row.withSeconds && row.withoutSeconds ? percent(row.withSeconds / row.withoutSeconds - 1) : '–',
+      (row.roundCosts ?? []).map(percent).join(', ') || '–',
+      row.withoutCpuSeconds == null ? '–' : fixed(row.withoutCpuSeconds),
+      row.withCpuSeconds == null ? '–' : fixed(row.withCpuSeconds),
+    ]),
+  );
+}
+
 /** The markdown report: one table per measurement that was run. */
 export function markdownReport(report) {
   const { machine, config } = report;
-  const servers = report.large
-    ? 'nginx, vsftpd and OpenSSH sshd'
-    : report.latency
-      ? 'nginx and OpenSSH sshd'
-      : 'nginx';
+  const servers =
+    report.large || report.checksum
+      ? 'nginx, vsftpd and OpenSSH sshd'
+      : report.latency
+        ? 'nginx and OpenSSH sshd'
+        : 'nginx';
   return [
     `## reget benchmark — ${report.date.slice(0, 10)}`,
     '',
@@ -114,6 +140,14 @@ export function markdownReport(report) {
     `Loopback (127.0.0.1) from ${servers}; medians of ${config.rounds} interleaved rounds; the served files are in the page cache.`,
     '',
     ...(report.large ? mainSections(report) : []),
+    ...(!report.large && report.checksum
+      ? [
+          `### sha256 verification (reget, ${sizeText(config.sizeBytes)})`,
+          '',
+          checksumTable(report.checksum),
+          '',
+        ]
+      : []),
     ...(report.throttled ? throttledSection(report.throttled, config.throttled) : []),
     ...(report.mirrors ? mirrorsSection(report.mirrors, config.throttled) : []),
     ...(report.latency ? latencySection(report.latency, config.latency) : []),
@@ -164,17 +198,7 @@ function mainSections(report) {
     '',
     `### sha256 verification (reget, ${sizeLabel})`,
     '',
-    table(
-      ['protocol', 'without (s)', 'with --checksum (s)', 'cost'],
-      report.checksum.map((row) => [
-        protocolLabel[row.protocol],
-        fixed(row.withoutSeconds),
-        fixed(row.withSeconds),
-        row.withSeconds && row.withoutSeconds
-          ? `${fixed((row.withSeconds / row.withoutSeconds - 1) * 100, 0)} %`
-          : '–',
-      ]),
-    ),
+    checksumTable(report.checksum),
     '',
     '### Start-up',
     '',

@@ -36,7 +36,7 @@ export async function runDemoCommand(rawFlags: Partial<DemoFlags>, io: Io): Prom
     scrub: (text) => scrubber.scrub(text),
     isDebug: false,
   };
-  const reporter = createReporter(output, flags, io);
+  const reporter = await createReporter(output, flags, io);
   const narrate = flags.quiet ? () => {} : (line: string) => reporter.warn(line);
   const interrupt = new Interrupt(() => reporter.close());
   interrupt.install();

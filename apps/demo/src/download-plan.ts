@@ -1,9 +1,9 @@
 import { X509Certificate } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { basename, dirname, relative } from 'node:path';
-import { type Adapter, ErrorCode, probe, RegetError, redactUrl } from '@reget/core';
+import { type Adapter, ErrorCode, escapeControl, probe, RegetError, redactUrl } from '@reget/core';
 import type { HostKeyAdded } from '@reget/sftp';
-import { type AdapterSettings, loadAdapters } from './adapters.js';
+import { type AdapterSettings, loadAdapters, schemeOf } from './adapters.js';
 import type { DownloadFlags } from './args.js';
 import type { Io } from './io.js';
 import type { Job } from './job.js';
@@ -18,11 +18,27 @@ import {
 } from './output-name.js';
 import { passphraseVariable, passwordVariable, promptPassword, withPassword } from './password.js';
 import { isSensitiveHeader, type SecretScrubber } from './secrets.js';
-import { parseInputSources, parseUserUrl, readInputFile } from './url-input.js';
+import { type InputLine, parseInputSources, parseUserUrl, readInputLines } from './url-input.js';
+
+/**
+ * Lines of an input file checked before anything starts: a list this long or shorter is checked
+ * whole first (a bad line stops the run before any byte moves). Past them, lines are planned as
+ * they are read, so a list of any length starts at once and is never held in memory; a bad line
+ * there fails alone.
+ */
+export const linesCheckedFirst = 1_000;
 
 /** Everything checked and ready: the files to fetch and the adapters to fetch them with. */
 export interface DownloadPlan {
+  /** The files checked before anything starts. */
   readonly jobs: readonly Job[];
+  /**
+   * The files of the input file's lines past {@link linesCheckedFirst}, planned one by one as they
+   * are read (a line that cannot be planned comes as its BAD_INPUT error); none when the list was
+   * shorter.
+   */
+  readonly laterJobs: AsyncIterable<Job | RegetError>;
+  /** Grows when a later line needs another protocol's adapter. */
   readonly adapters: readonly Adapter[];
 }
 
@@ -48,8 +64,18 @@ export async function planDownloads(
   context: PlanContext,
 ): Promise<DownloadPlan> {
   const { io, scrubber } = context;
-  const inputUrls = flags.inputFile === undefined ? [] : await readInputFile(flags.inputFile, io.stdin);
-  checkCombinations(urlArgs.length + inputUrls.length, flags);
+  const input = flags.inputFile === undefined ? undefined : readInputLines(flags.inputFile, io.stdin);
+  const inputUrls: InputLine[] = [];
+  let isListRead = input === undefined;
+  while (input && inputUrls.length < linesCheckedFirst) {
+    const next = await input.next();
+    if (next.done) {
+      isListRead = true;
+      break;
+    }
+    inputUrls.push(next.value);
+  }
+  checkCombinations(urlArgs.length + inputUrls.length + (isListRead ? 0 : 1), flags, isListRead);
   const mirrorUrls = (flags.mirror ?? []).map((text) => parseUserUrl(text));
   const inputSources = inputUrls.map(parseInputSources);
   const parsed = [...urlArgs.map((text) => parseUserUrl(text)), ...inputSources.map((line) => line[0]!)];
@@ -100,25 +126,67 @@ export async function planDownloads(
   const passwordSource = flags.passwordPrompt ? 'prompt' : password !== undefined ? 'environment' : undefined;
   const mirrorsOf = parsedMirrors.map((list) => list.map((url) => withPassword(url, password)));
   const adapters = await loadAdapters([...urls, ...mirrorsOf.flat()], settings);
-  const jobs: Job[] = [];
-  for (const [index, url] of urls.entries()) {
+  const planJob = async (index: number, url: URL, typed: URL, mirrors: readonly URL[]): Promise<Job> => {
     const destination = await chooseDestination(url, flags, adapters, context);
-    jobs.push({
+    return {
       index,
       url,
       displayUrl: redactUrl(url),
       destination,
       label: labelOf(destination),
-      passwordSource: passwordSourceOf(parsed[index] ?? url, passwordSource),
+      passwordSource: passwordSourceOf(typed, passwordSource),
       isRestartRefused: flags.restart === false,
       checksum: checksumOf ? checksumOf(url, destination) : flags.checksum,
-      mirrors: mirrorsOf[index]?.length ? mirrorsOf[index] : undefined,
-    });
-  }
+      mirrors: mirrors.length > 0 ? mirrors : undefined,
+    };
+  };
+  const jobs: Job[] = [];
+  for (const [index, url] of urls.entries())
+    jobs.push(await planJob(index, url, parsed[index] ?? url, mirrorsOf[index] ?? []));
   assertDistinctDestinations(jobs);
-  for (const job of jobs) await assertOutputDirectory(dirname(job.destination));
-  return { jobs, adapters };
+  // Once per directory: a list of a thousand files into one directory checks it once.
+  const checkedDirectories = new Set(jobs.map((job) => dirname(job.destination)));
+  for (const directory of checkedDirectories) await assertOutputDirectory(directory);
+
+  /** Plans the lines past the first ones, each checked as the first were (a failure is its error). */
+  async function* planLater(lines: AsyncIterator<InputLine>): AsyncGenerator<Job | RegetError> {
+    // Only the names, to tell a later line that would overwrite another's file.
+    const destinations = new Set(jobs.map((job) => job.destination));
+    let index = jobs.length;
+    for (let next = await lines.next(); !next.done; next = await lines.next(), index++) {
+      try {
+        const [typed, ...typedMirrors] = parseInputSources(next.value);
+        if (!typed) continue;
+        for (const source of [typed, ...typedMirrors]) scrubber.addUrl(source);
+        const url = withPassword(typed, password);
+        const mirrors = typedMirrors.map((mirror) => withPassword(mirror, password));
+        // One adapter per protocol for the whole run, loaded when its first URL comes.
+        for (const source of [url, ...mirrors]) {
+          if (!adapters.some((adapter) => adapter.schemes.includes(schemeOf(source))))
+            adapters.push(...(await loadAdapters([source], settings)));
+        }
+        const job = await planJob(index, url, typed, mirrors);
+        if (destinations.has(job.destination)) {
+          throw badInput(
+            `${escapeControl(next.value.where)}: ${job.displayUrl} would be saved as ${job.destination}, as an earlier URL of the list; download them in separate runs, each into its own directory (-d).`,
+          );
+        }
+        destinations.add(job.destination);
+        if (!checkedDirectories.has(dirname(job.destination))) {
+          await assertOutputDirectory(dirname(job.destination));
+          checkedDirectories.add(dirname(job.destination));
+        }
+        yield job;
+      } catch (error) {
+        if (!(error instanceof RegetError)) throw error;
+        yield error;
+      }
+    }
+  }
+  return { jobs, adapters, laterJobs: isListRead || !input ? noJobs() : planLater(input) };
 }
+
+async function* noJobs(): AsyncGenerator<Job | RegetError> {}
 
 /**
  * Where the password used for `url` comes from: its own, or the environment's or prompt's when the
@@ -129,14 +197,16 @@ function passwordSourceOf(url: URL, given: Job['passwordSource']): Job['password
   return url.username !== '' || url.protocol === 'sftp:' ? given : undefined;
 }
 
-function checkCombinations(urlCount: number, flags: DownloadFlags): void {
+/** `isCountExact` is false when the input file was not read to its end: there are at least that many. */
+function checkCombinations(urlCount: number, flags: DownloadFlags, isCountExact = true): void {
+  const counted = isCountExact ? `${urlCount}` : `more than ${urlCount - 1}`;
   if (flags.metalink !== undefined) {
     if (urlCount > 0) throw badInput('--metalink names the files to download; give no other URL with it.');
     return;
   }
   if (flags.mirror !== undefined && urlCount !== 1) {
     throw badInput(
-      `--mirror names other places for one file but ${urlCount} URLs were given; for many files, put each file's mirrors on its line of -i, separated by tabs.`,
+      `--mirror names other places for one file but ${counted} URLs were given; for many files, put each file's mirrors on its line of -i, separated by tabs.`,
     );
   }
   if (urlCount === 0 && flags.inputFile !== undefined) {
@@ -145,10 +215,10 @@ function checkCombinations(urlCount: number, flags: DownloadFlags): void {
   }
   if (urlCount === 0) throw badInput('No URL given; see reget --help.');
   if (flags.output !== undefined && urlCount > 1) {
-    throw badInput(`-o/--output names one file but ${urlCount} URLs were given; use -d/--dir instead.`);
+    throw badInput(`-o/--output names one file but ${counted} URLs were given; use -d/--dir instead.`);
   }
   if (flags.checksum !== undefined && urlCount > 1) {
-    throw badInput(`--checksum applies to one file but ${urlCount} URLs were given.`);
+    throw badInput(`--checksum applies to one file but ${counted} URLs were given.`);
   }
   if (flags.passwordPrompt && flags.inputFile === '-') {
     throw badInput('--password-prompt and -i - both read standard input; give the URLs in a file.');

@@ -78,8 +78,11 @@ export async function planMetalink(
   const adapters = await loadAdapters(allUrls, settings);
   // Directories the document names (`iso/debian.iso`) are made inside -d, as aria2 does.
   for (const job of jobs) await mkdir(dirname(job.destination), { recursive: true });
-  return { jobs, adapters };
+  return { jobs, adapters, laterJobs: noLaterJobs() };
 }
+
+/** A Metalink is read whole: no file is planned later. */
+async function* noLaterJobs(): AsyncGenerator<Job> {}
 
 /** A Metalink given by URL: fetched (resumably, like any file) to a temporary directory, then read. */
 async function fetchDocument(

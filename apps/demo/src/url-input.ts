@@ -1,5 +1,5 @@
-import { readFile } from 'node:fs/promises';
-import { text } from 'node:stream/consumers';
+import { open } from 'node:fs/promises';
+import { StringDecoder } from 'node:string_decoder';
 import { ErrorCode, RegetError, redactUrl } from '@reget/core';
 import { assertSupportedScheme } from './adapters.js';
 import { escapeControl } from './messages.js';
@@ -24,10 +24,35 @@ const readFailures: Record<string, string> = {
 
 /** Reads the URLs listed in an input file. Throws BAD_INPUT when it cannot be read. */
 export async function readInputFile(path: string, stdin: NodeJS.ReadableStream): Promise<InputLine[]> {
-  let content: string;
+  const lines: InputLine[] = [];
+  for await (const line of readInputLines(path, stdin)) lines.push(line);
+  return lines;
+}
+
+/**
+ * The URLs listed in an input file, one at a time as they are read: a list of any length is never
+ * held whole, and the first URL is known before the last line is read. Throws BAD_INPUT (while
+ * iterating) when the file cannot be read.
+ */
+export async function* readInputLines(path: string, stdin: NodeJS.ReadableStream): AsyncGenerator<InputLine> {
+  const decoder = new StringDecoder('utf8');
+  let pending = '';
+  let number = 0;
   try {
-    content = path === '-' ? await text(stdin) : await readFile(path, 'utf8');
+    const chunks: AsyncIterable<Buffer | string> =
+      path === '-' ? stdin : (await open(path)).createReadStream();
+    for await (const chunk of chunks) {
+      pending += typeof chunk === 'string' ? chunk : decoder.write(chunk);
+      const lines = pending.split(/\r?\n/);
+      pending = lines.pop() ?? '';
+      for (const line of lines) {
+        number += 1;
+        const input = inputLineOf(line, path, number);
+        if (input) yield input;
+      }
+    }
   } catch (cause) {
+    if (cause instanceof RegetError) throw cause;
     const reason = readFailures[(cause as NodeJS.ErrnoException).code ?? ''] ?? 'it cannot be read';
     throw new RegetError(
       ErrorCode.BAD_INPUT,
@@ -37,12 +62,16 @@ export async function readInputFile(path: string, stdin: NodeJS.ReadableStream):
       },
     );
   }
-  return content.split(/\r?\n/).flatMap((line, index) => {
-    const trimmed = line.trim();
-    return trimmed === '' || trimmed.startsWith('#')
-      ? []
-      : [{ text: trimmed, where: `${path}:${index + 1}` }];
-  });
+  const last = inputLineOf(pending + decoder.end(), path, number + 1);
+  if (last) yield last;
+}
+
+/** One line of an input file, or undefined for a blank line or a `#` comment. */
+function inputLineOf(line: string, path: string, number: number): InputLine | undefined {
+  const trimmed = line.trim();
+  return trimmed === '' || trimmed.startsWith('#')
+    ? undefined
+    : { text: trimmed, where: `${path}:${number}` };
 }
 
 /**

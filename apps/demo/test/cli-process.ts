@@ -97,6 +97,8 @@ export interface CliOptions {
   readonly env?: Readonly<Record<string, string | undefined>>;
   /** Text written to standard input, which is then closed. */
   readonly input?: string;
+  /** Leave standard input open for the test to write to (`child.stdin`); `input` is then ignored. */
+  readonly isStdinOpen?: boolean;
   /** Extra arguments for node itself, before the script (e.g. `--import`). */
   readonly nodeArgs?: readonly string[];
 }
@@ -132,7 +134,7 @@ export function startCli(args: readonly string[], options: CliOptions = {}): Run
     stderr += chunk;
     notify();
   });
-  child.stdin.end(options.input ?? '');
+  if (!options.isStdinOpen) child.stdin.end(options.input ?? '');
   const exited = new Promise<CliResult>((resolve, reject) => {
     child.once('error', reject);
     child.once('close', (code, signal) => resolve({ code, signal, stdout, stderr }));

@@ -7,6 +7,7 @@ import { buildCli, type CliResult, linesOf, repoRoot, runCli } from './cli-proce
 // Nothing listens on port 1 of loopback: a connection there is refused at once.
 const refusedUrl = 'http://127.0.0.1:1/file.bin';
 const denySsh2 = join(repoRoot, 'apps', 'demo', 'test', 'fixtures', 'deny-ssh2.mjs');
+const denyBars = join(repoRoot, 'apps', 'demo', 'test', 'fixtures', 'deny-progress-bars.mjs');
 
 let workDir: string;
 
@@ -183,6 +184,17 @@ describe('lazy adapters', () => {
     });
     expectOneLineFailure(result, 4);
     expect(result.stderr).toMatch(/^reget: file\.bin: /);
+  });
+
+  it('a download without bars (-q, or stderr not a terminal) does not load the bars library', async () => {
+    for (const args of [['-q'], []]) {
+      const result = await runCli(['--retries', '0', ...args, refusedUrl], {
+        cwd: workDir,
+        nodeArgs: ['--import', denyBars],
+      });
+      expectOneLineFailure(result, 4);
+      expect(result.stderr).toMatch(/^reget: file\.bin: /);
+    }
   });
 
   it('an SFTP URL does load it (so the check above can fail)', async () => {

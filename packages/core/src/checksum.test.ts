@@ -129,6 +129,19 @@ describe('checksum while downloading', () => {
     });
   }
 
+  it('leaves no hashing thread running after a download, verified or failed', async () => {
+    // Linux counts a process's threads in /proc; a thread left behind by each download would add up.
+    const threads = async () =>
+      Number(/^Threads:\s+(\d+)$/m.exec(await readFile('/proc/self/status', 'utf8'))?.[1]);
+    const { server, options } = await setup('strong');
+    await download(options());
+    const before = await threads();
+    await download(options({ destination: join(directory, 'again.bin') }));
+    server.setFaults({ dropAfterBytes: 100_000, dropTimes: 1 });
+    await download(options({ destination: join(directory, 'cut.bin') })).catch(() => undefined);
+    expect(await threads()).toBe(before);
+  });
+
   it('verifies a partial that was already complete on disk', async () => {
     const { destination, options } = await setup('weak');
     await writeFile(`${destination}.part`, content);

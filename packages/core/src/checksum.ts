@@ -1,5 +1,5 @@
-import { createHash, type Hash } from 'node:crypto';
 import { ErrorCode, RegetError } from './errors.js';
+import { HashThread, type HashThreadOptions } from './hash-thread.js';
 
 const hexLengths = { sha256: 64, sha512: 128, sha1: 40, md5: 32 } as const;
 
@@ -41,17 +41,17 @@ export type ReadAt = (position: number, length: number) => Promise<Uint8Array>;
  * Hashes a file while it is written, so a download needs no second pass: bytes written at the
  * hashed frontier are hashed at once; on resume, the prefix already on disk is hashed from disk
  * just before the first new byte. Writes elsewhere (segments) are hashed by {@link finish}.
+ * The hashing itself runs on a worker thread ({@link HashThread}), beside the transfer; call
+ * {@link close} when done, whatever the outcome.
  */
 export class StreamingHasher {
-  readonly #algorithm: ChecksumAlgorithm;
   readonly #readAt: ReadAt;
-  #hash: Hash;
+  readonly #hash: HashThread;
   #hashedUpTo = 0;
 
-  constructor(algorithm: ChecksumAlgorithm, readAt: ReadAt) {
-    this.#algorithm = algorithm;
+  constructor(algorithm: ChecksumAlgorithm, readAt: ReadAt, options: HashThreadOptions = {}) {
     this.#readAt = readAt;
-    this.#hash = createHash(algorithm);
+    this.#hash = new HashThread(algorithm, options);
   }
 
   /**
@@ -71,14 +71,16 @@ export class StreamingHasher {
       await this.#hashFromDisk(position);
     }
     if (position === this.#hashedUpTo) {
-      this.#hash.update(bytes);
+      // Queued in order at once, so the frontier moves now; a reset while the copy waits drops it.
+      const copying = this.#hash.update(bytes);
       this.#hashedUpTo += bytes.length;
+      await copying;
     }
   }
 
   /** Forgets everything hashed (the partial was truncated). */
   reset(): void {
-    this.#hash = createHash(this.#algorithm);
+    this.#hash.reset();
     this.#hashedUpTo = 0;
   }
 
@@ -86,19 +88,30 @@ export class StreamingHasher {
   async finish(size: number): Promise<string> {
     if (this.#hashedUpTo > size) this.reset();
     await this.#hashFromDisk(size);
-    return this.#hash.digest('hex');
+    const hex = await this.#hash.digest();
+    this.#hashedUpTo = 0;
+    return hex;
+  }
+
+  /** Stops the hashing thread. */
+  async close(): Promise<void> {
+    await this.#hash.close();
   }
 
   async #hashFromDisk(end: number): Promise<void> {
     const chunk = 1 << 20;
     while (this.#hashedUpTo < end) {
-      const length = Math.min(chunk, end - this.#hashedUpTo);
-      const bytes = await this.#readAt(this.#hashedUpTo, length);
+      const start = this.#hashedUpTo;
+      const length = Math.min(chunk, end - start);
+      const bytes = await this.#readAt(start, length);
+      // Reset or moved on while reading: read again from where the hash now stands.
+      if (this.#hashedUpTo !== start) continue;
       if (bytes.length !== length) {
         throw new RegetError(ErrorCode.LOCAL_IO, 'The partial file is shorter than its journal says.');
       }
-      this.#hash.update(bytes);
+      const copying = this.#hash.update(bytes);
       this.#hashedUpTo += length;
+      await copying;
     }
   }
 }

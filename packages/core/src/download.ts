@@ -35,6 +35,7 @@ export async function download(options: DownloadOptions): Promise<DownloadResult
   await checkDestination(paths);
   const lock = await acquireLock(paths.lock);
   let session: DownloadSession | undefined;
+  let hasher: StreamingHasher | undefined;
   /** The user's file moved to the partial's name by `ifExists: 'continue'`: which file it is. */
   let continued: FileIdentity | undefined;
   try {
@@ -49,7 +50,7 @@ export async function download(options: DownloadOptions): Promise<DownloadResult
       });
     }
     continued = await adoptExisting(paths, settings.ifExists);
-    const hasher =
+    hasher =
       checksum &&
       new StreamingHasher(checksum.algorithm, (position, length) => session!.readAt(position, length));
     session = new DownloadSession({
@@ -192,6 +193,7 @@ export async function download(options: DownloadOptions): Promise<DownloadResult
     }
     throw asRegetError(error, signal);
   } finally {
+    await hasher?.close();
     await session?.close();
     await lock.release();
   }

