@@ -79,11 +79,14 @@ function inputLineOf(line: string, path: string, number: number): InputLine | un
  * convention), the first one naming it.
  */
 export function parseInputSources(line: InputLine): URL[] {
-  return line.text
+  const fields = line.text
     .split('\t')
     .map((field) => field.trim())
-    .filter((field) => field !== '')
-    .map((field) => parseInputUrl(line, field));
+    .filter((field) => field !== '');
+  // Only URLs between the tabs make a list of mirrors: a tab inside one URL (a password typed
+  // with one) leaves the line one URL, so no piece of it is shown as if it were a URL of its own.
+  const isMirrorList = fields.length > 1 && fields.every((field) => /^[a-z][a-z0-9+.-]*:\/\//i.test(field));
+  return isMirrorList ? fields.map((field) => parseInputUrl(line, field)) : [parseInputUrl(line, line.text)];
 }
 
 /** The first URL of an input line (the one that names the file); see {@link parseInputSources}. */
