@@ -16,7 +16,7 @@ function tableRows(stderr: string) {
     /^protocol\s+bytes\s+server sent\s+resumes\s+restarts\s+verified$/.test(line),
   );
   expect(header, stderr).toBeGreaterThanOrEqual(0);
-  return lines.slice(header + 1, header + 4).map((line) => {
+  return lines.slice(header + 1, header + 5).map((line) => {
     const match = /^(\S+)\s+(\S+ \S+)\s+(\S+ \S+)\s+(\d+)\s+(\d+)\s+(\S)$/.exec(line);
     expect(match, line).not.toBeNull();
     const [, protocol, bytes, , resumes, restarts, verified] = match!;
