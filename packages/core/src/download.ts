@@ -29,7 +29,7 @@ export async function download(options: DownloadOptions): Promise<DownloadResult
   const paths = destinationPaths(resolve(options.destination));
   const signal = options.signal ?? new AbortController().signal;
   await checkDestination(paths);
-  const lock = await acquireLock(paths.lock);
+  const lock = await acquireLock(paths.lock, { host: options.lockHost, leaseMs: options.lockLeaseMs });
   let session: DownloadSession | undefined;
   /** The user's file moved to the partial's name by `ifExists: 'continue'`: which file it is. */
   let continued: FileIdentity | undefined;

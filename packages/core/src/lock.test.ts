@@ -135,6 +135,68 @@ describe('lock', () => {
     expect((await failureOf(acquireLock(path))).code).toBe(ErrorCode.LOCKED);
   });
 
+  describe('across hosts (a directory shared by several machines)', () => {
+    /** Waits until the wall clock is past `time` (a lease is a matter of clock time). */
+    async function waitUntilPast(time: number): Promise<void> {
+      while (Date.now() <= time)
+        await new Promise<void>((resolve) => setTimeout(resolve, time - Date.now() + 5));
+    }
+    const leaseOf = async () => Number((await readFile(path, 'utf8')).trim().split(' ')[3]);
+
+    it('keeps two live holders on two hosts apart, for longer than one lease: the holder renews it', async () => {
+      const held = await acquireLock(path, { host: 'host-a', leaseMs: 900 });
+      const firstExpiry = await leaseOf();
+      expect(firstExpiry).toBeGreaterThan(Date.now());
+      const other = await failureOf(acquireLock(path, { host: 'host-b', leaseMs: 900 }));
+      expect(other.code).toBe(ErrorCode.LOCKED);
+      expect(other.details?.lockHolder).toMatchObject({ pid: process.pid, host: 'host-a' });
+      await waitUntilPast(firstExpiry + 100);
+      expect(await leaseOf()).toBeGreaterThan(firstExpiry);
+      expect((await failureOf(acquireLock(path, { host: 'host-b', leaseMs: 900 }))).code).toBe(
+        ErrorCode.LOCKED,
+      );
+      await held.release();
+      expect(await readdir(directory)).toEqual([]);
+    });
+
+    it('takes over a lock of another host whose lease expired (a machine that was killed), not before', async () => {
+      const expiry = Date.now() + 300;
+      await writeFile(path, `4242 lost-host 0a1b2c ${expiry}\n`);
+      expect((await failureOf(acquireLock(path, { host: 'host-b' }))).code).toBe(ErrorCode.LOCKED);
+      await waitUntilPast(expiry);
+      const lock = await acquireLock(path, { host: 'host-b' });
+      expect((await readFile(path, 'utf8')).startsWith(`${process.pid} host-b `)).toBe(true);
+      await lock.release();
+    });
+
+    it('judges a lock of its own host by the pid: a live holder keeps it even with an expired lease', async () => {
+      // A holder paused (Ctrl-Z, a suspended laptop) misses its renewals but is still alive here.
+      await writeFile(path, `${process.ppid} ${hostname()} 0a1b2c ${Date.now() - 60_000}\n`);
+      expect((await failureOf(acquireLock(path))).code).toBe(ErrorCode.LOCKED);
+      await writeFile(path, `${await deadPid()} ${hostname()} 0a1b2c ${Date.now() + 60_000}\n`);
+      await (await acquireLock(path)).release();
+    });
+
+    it('refuses a host name that is not one word, and a lease too short to renew', async () => {
+      expect((await failureOf(acquireLock(path, { host: 'two words' }))).code).toBe(ErrorCode.BAD_INPUT);
+      expect((await failureOf(acquireLock(path, { leaseMs: 0 }))).code).toBe(ErrorCode.BAD_INPUT);
+      expect(await readdir(directory)).toEqual([]);
+    });
+
+    it('is taken with the host a download names', async () => {
+      const server = createMemoryServer();
+      await server.putFile('/file.bin', makeContent(10_000, 3));
+      const destination = join(directory, 'file.bin');
+      await writeFile(`${destination}.reget.lock`, `4242 host-a 0a1b2c ${Date.now() + 60_000}\n`);
+      const base = { url: server.url('/file.bin'), destination, adapters: [server.adapter], retries: 0 };
+      expect((await failureOf(download({ ...base, lockHost: 'host-b' }))).code).toBe(ErrorCode.LOCKED);
+      expect(server.reads.length).toBe(0);
+      await writeFile(`${destination}.reget.lock`, `4242 host-a 0a1b2c ${Date.now() - 1}\n`);
+      await download({ ...base, lockHost: 'host-b' });
+      expect(await readdir(directory)).toEqual(['file.bin']);
+    });
+  });
+
   describe('around a download', () => {
     const content = makeContent(200_000, 71);
 

@@ -9,6 +9,46 @@ export interface Lock {
   release(): Promise<void>;
 }
 
+/** How a lock names its holder's machine and how long its lease lasts. */
+export interface LockOptions {
+  /**
+   * This machine's name as the other machines sharing the directory see it. Default
+   * `os.hostname()`. A lock of the same host is judged by its pid; of another host, by its lease.
+   */
+  readonly host?: string | undefined;
+  /**
+   * How long a lock stays valid for other hosts without being renewed, in ms. The holder renews it
+   * every third of that while it holds it. Default 60 000.
+   */
+  readonly leaseMs?: number | undefined;
+}
+
+/** Default lease: long enough for a loaded machine's renewals to arrive, short enough for a fleet. */
+export const defaultLockLeaseMs = 60_000;
+
+/** What a lock file says: `<pid> <host> <token> <lease expiry, ms since the epoch>`. */
+interface Holder {
+  readonly pid: number;
+  readonly host: string;
+  /** The first three fields: who holds it, whatever its expiry. */
+  readonly identity: string;
+  readonly leaseExpiresAt: number | undefined;
+}
+
+function parseHolder(text: string): Holder | undefined {
+  const fields = text.trim().split(' ');
+  const pid = Number(fields[0]);
+  const host = fields[1];
+  if (!Number.isSafeInteger(pid) || pid <= 0 || host === undefined || host === '') return undefined;
+  const expiry = fields[3] === undefined ? undefined : Number(fields[3]);
+  return {
+    pid,
+    host,
+    identity: fields.slice(0, 3).join(' '),
+    leaseExpiresAt: expiry !== undefined && Number.isSafeInteger(expiry) ? expiry : undefined,
+  };
+}
+
 function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
@@ -38,13 +78,20 @@ function codeOf(error: unknown): string | undefined {
   return (error as NodeJS.ErrnoException | undefined)?.code;
 }
 
-/** Whether a lock is empty or names a process of this machine that no longer runs. */
-function isStale(holder: string): boolean {
+/**
+ * Whether a lock is empty, names a process of this machine that no longer runs, or names another
+ * machine whose lease ran out. A pid means nothing on another machine, and that machine may be
+ * gone for good (SIGKILL, power cut): its holder renews the lease while it downloads, so a lease
+ * not renewed in time is a holder that stopped. A lock of another host without a lease (an older
+ * reget) is never taken over.
+ */
+function isStale(text: string, host: string, now: number): boolean {
   // Locks are created whole, so an empty one is debris (an older reget, a full disk), not a taker at work.
-  if (holder === '') return true;
-  const [pidText, host] = holder.trim().split(' ');
-  const pid = Number(pidText);
-  return Number.isSafeInteger(pid) && pid > 0 && host === hostname() && !isAlive(pid);
+  if (text === '') return true;
+  const holder = parseHolder(text);
+  if (holder === undefined) return false;
+  if (holder.host === host) return !isAlive(holder.pid);
+  return holder.leaseExpiresAt !== undefined && now > holder.leaseExpiresAt;
 }
 
 /**
@@ -85,21 +132,23 @@ async function takeOver(path: string, staleHolder: string): Promise<void> {
 
 /**
  * Takes the exclusive lock `<path>` so two processes never write the same partial (FAULTS
- * LOC-04). A lock left by a process that died (kill -9) is taken over; the lock is released only
- * by its owner.
+ * LOC-04), on one machine or on many sharing a directory. A lock left by a process of this host
+ * that died (kill -9) is taken over at once; one of another host once its lease expired. The lease
+ * is renewed every `leaseMs / 3` until the lock is released; the lock is released only by its
+ * owner. Machines sharing a directory need clocks that agree to well within `leaseMs / 3` (NTP).
  */
-export async function acquireLock(path: string): Promise<Lock> {
-  const owner = `${process.pid} ${hostname()} ${randomBytes(6).toString('hex')}\n`;
+export async function acquireLock(path: string, options: LockOptions = {}): Promise<Lock> {
+  const host = options.host ?? hostname();
+  const leaseMs = options.leaseMs ?? defaultLockLeaseMs;
+  if (!/^[^\s]+$/.test(host)) throw new RegetError(ErrorCode.BAD_INPUT, 'A lock host name must be one word.');
+  if (!Number.isSafeInteger(leaseMs) || leaseMs < 3) {
+    throw new RegetError(ErrorCode.BAD_INPUT, 'The option lockLeaseMs must be a whole number of at least 3.');
+  }
+  const identity = `${process.pid} ${host} ${randomBytes(6).toString('hex')}`;
+  const content = () => `${identity} ${Date.now() + leaseMs}\n`;
   const target = path.replace(/\.reget\.lock$/, '');
   for (let attempt = 0; attempt < 5; attempt++) {
-    if (await createWhole(path, owner)) {
-      return {
-        release: async () => {
-          const holder = await readFile(path, 'utf8').catch(() => '');
-          if (holder === owner) await rm(path, { force: true }).catch(() => undefined);
-        },
-      };
-    }
+    if (await createWhole(path, content())) return holdLease(path, identity, content, leaseMs);
     let holder: string;
     try {
       holder = await readFile(path, 'utf8');
@@ -107,11 +156,59 @@ export async function acquireLock(path: string): Promise<Lock> {
       if (codeOf(error) === 'ENOENT') continue;
       throw localError(error, 'read the lock', path);
     }
-    if (!isStale(holder)) {
-      const pid = holder.trim().split(' ')[0] ?? '?';
-      throw new RegetError(ErrorCode.LOCKED, `${target} is already being downloaded by process ${pid}.`);
+    if (!isStale(holder, host, Date.now())) {
+      const parsed = parseHolder(holder);
+      const who = parsed
+        ? `process ${parsed.pid}${parsed.host === host ? '' : ` on ${parsed.host}`}`
+        : 'another process';
+      throw new RegetError(ErrorCode.LOCKED, `${target} is already being downloaded by ${who}.`, {
+        details: parsed && {
+          lockHolder: { pid: parsed.pid, host: parsed.host, leaseExpiresAt: parsed.leaseExpiresAt },
+        },
+      });
     }
     await takeOver(path, holder);
   }
   throw new RegetError(ErrorCode.LOCKED, `Cannot take the lock ${path}: other processes keep taking it.`);
+}
+
+/** Whether the lock at `path` is still the one `identity` created. */
+async function isHeldBy(path: string, identity: string): Promise<boolean> {
+  const text = await readFile(path, 'utf8').catch(() => '');
+  return parseHolder(text)?.identity === identity;
+}
+
+/**
+ * Renews the lease of a held lock until it is released: a complete new lock is renamed over the
+ * old one (atomic, so no reader sees it half-written), and only while the lock is still ours.
+ */
+function holdLease(path: string, identity: string, content: () => string, leaseMs: number): Lock {
+  let isReleased = false;
+  let renewing: Promise<void> = Promise.resolve();
+  const renew = async () => {
+    if (isReleased || !(await isHeldBy(path, identity))) return;
+    const temporary = `${path}.${randomBytes(6).toString('hex')}.tmp`;
+    try {
+      await writeFile(temporary, content(), { flag: 'wx', mode: 0o600 });
+      if (!isReleased) await rename(temporary, path);
+    } finally {
+      await rm(temporary, { force: true }).catch(() => undefined);
+    }
+  };
+  const timer = setInterval(
+    () => {
+      // A failed renewal (a full disk, an NFS hiccup) is tried again at the next tick.
+      renewing = renewing.then(renew).catch(() => undefined);
+    },
+    Math.floor(leaseMs / 3),
+  );
+  timer.unref();
+  return {
+    release: async () => {
+      isReleased = true;
+      clearInterval(timer);
+      await renewing;
+      if (await isHeldBy(path, identity)) await rm(path, { force: true }).catch(() => undefined);
+    },
+  };
 }
