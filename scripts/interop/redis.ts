@@ -32,10 +32,15 @@ async function freePort(): Promise<number> {
 }
 
 /** Starts redis-server and resolves once it logs that it accepts connections. */
-async function launch(port: number, directory: string): Promise<ChildProcess> {
+async function launch(port: number, directory: string, isPersistent: boolean): Promise<ChildProcess> {
+  // Persistent: every write is in the append-only file before Redis answers, so a SIGKILL loses
+  // nothing and a restart brings the queue back as it was.
+  const persistence = isPersistent
+    ? ['--appendonly', 'yes', '--appendfsync', 'always']
+    : ['--appendonly', 'no'];
   const child = spawn(
     'redis-server',
-    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', directory],
+    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', ...persistence, '--dir', directory],
     { stdio: ['ignore', 'pipe', 'pipe'] },
   );
   let output = '';
@@ -53,10 +58,11 @@ async function launch(port: number, directory: string): Promise<ChildProcess> {
   return child;
 }
 
-export async function startRedis(): Promise<RedisProcess> {
+/** Starts redis-server; `isPersistent` keeps its data across {@link RedisProcess.restart}. */
+export async function startRedis(isPersistent = false): Promise<RedisProcess> {
   const directory = await mkdtemp(join(tmpdir(), 'reget-redis-'));
   const port = await freePort();
-  let child: ChildProcess | undefined = await launch(port, directory);
+  let child: ChildProcess | undefined = await launch(port, directory, isPersistent);
   const stop = async (abruptly = false) => {
     const running = child;
     child = undefined;
@@ -71,7 +77,7 @@ export async function startRedis(): Promise<RedisProcess> {
     connection: { host: '127.0.0.1', port },
     stop,
     async restart() {
-      child = await launch(port, directory);
+      child = await launch(port, directory, isPersistent);
     },
     async dumpAll() {
       const client = new Redis({ host: '127.0.0.1', port, maxRetriesPerRequest: 1 });
