@@ -91,7 +91,7 @@ describe('reget enqueue, worker and status', () => {
     try {
       const worker = spawn(
         process.execPath,
-        [cliPath, 'worker', ...redisFlags, '-d', root, '--limit-rate', '1M'],
+        [cliPath, 'worker', ...redisFlags, '-d', root, '--limit-rate', '300K'],
         {
           stdio: ['ignore', 'ignore', 'pipe'],
         },
