@@ -3,9 +3,11 @@ import { addDownloadOptions, type DownloadFlags } from './args.js';
 import { addDemoOptions, type DemoFlags } from './demo-options.js';
 import { ExitCode } from './exit-codes.js';
 import {
+  addDashboardOptions,
   addEnqueueOptions,
   addStatusOptions,
   addWorkerOptions,
+  type DashboardFlags,
   type EnqueueFlags,
   type StatusFlags,
   type WorkerFlags,
@@ -27,7 +29,7 @@ export async function main(argv: readonly string[], io: Io = processIo()): Promi
     .description(
       'Resume interrupted downloads over HTTP(S), FTP(S) and SFTP, and never hand back a corrupt file.',
     )
-    .usage('[options] <url...>\n       reget demo | serve <dir> | enqueue | worker | status')
+    .usage('[options] <url...>\n       reget demo | serve <dir> | enqueue | worker | status | dashboard')
     .version(version, '-V, --version', 'print the version')
     .helpOption('-h, --help', 'show this help')
     .exitOverride()
@@ -86,6 +88,13 @@ export async function main(argv: readonly string[], io: Io = processIo()): Promi
   ).action(async (flags: StatusFlags) => {
     const { runStatusCommand } = await import('./fleet-command.js');
     exitCode = await runStatusCommand(flags, io);
+  });
+
+  addDashboardOptions(
+    program.command('dashboard').description('show a queue in a browser (bull-board), on 127.0.0.1'),
+  ).action(async (flags: DashboardFlags) => {
+    const { runDashboardCommand } = await import('./fleet-dashboard.js');
+    exitCode = await runDashboardCommand(flags, io);
   });
 
   try {

@@ -37,6 +37,11 @@ export interface StatusFlags extends FleetFlags {
   readonly json?: boolean;
 }
 
+/** `reget dashboard` options. */
+export interface DashboardFlags extends FleetFlags {
+  readonly port?: number;
+}
+
 /** What `reget worker --help` adds after its options. */
 export const workerHelpAfterOptions = `
 Every worker runs the jobs of one BullMQ queue on Redis into the same root directory (-d), local
@@ -88,6 +93,14 @@ export function addWorkerOptions(command: Command): Command {
 
 export function addStatusOptions(command: Command): Command {
   return addFleetOptions(command).option('--json', 'print the counts and the active jobs as one JSON object');
+}
+
+export function addDashboardOptions(command: Command): Command {
+  return addFleetOptions(command).option(
+    '--port <n>',
+    'listen on 127.0.0.1:<n> (default: any free port)',
+    valueParser((text) => parseInteger(text, 1, 65_535)),
+  );
 }
 
 function count(maximum: number): (text: string) => number {

@@ -51,4 +51,5 @@ A fleet (BullMQ on Redis; see reget worker --help):
   reget enqueue --redis redis://127.0.0.1:6379 -i urls.txt
   reget worker --redis redis://127.0.0.1:6379 -d /srv/mirror -j 4 --credentials logins.json
   reget status --redis redis://127.0.0.1:6379 [--json]
+  reget dashboard --redis redis://127.0.0.1:6379 --port 3000
 `;

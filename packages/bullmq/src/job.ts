@@ -40,6 +40,11 @@ export interface DownloadJobProgress {
   readonly total: number | null;
   /** Current speed of this worker's transfer. */
   readonly bytesPerSecond: number;
+  /**
+   * Percent of the total on disk, 0–100 (absent when the total is unknown): the number BullMQ
+   * dashboards such as bull-board draw as a progress ring.
+   */
+  readonly progress?: number | undefined;
 }
 
 /**

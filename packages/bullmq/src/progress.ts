@@ -26,6 +26,7 @@ export class ProgressReporter {
       bytesOnDisk: event.bytesOnDisk,
       total: event.total ?? null,
       bytesPerSecond: Math.round(event.bytesPerSecond),
+      ...(event.total ? { progress: Math.floor((event.bytesOnDisk / event.total) * 100) } : {}),
     };
     if (this.#pending !== undefined || this.now() - this.#lastSentAt < this.intervalMs) return;
     this.#send();

@@ -123,7 +123,7 @@ describe('progress updates', () => {
     progress(2);
     now = 500;
     progress(3);
-    expect(sent).toEqual([{ bytesOnDisk: 1, total: 100, bytesPerSecond: 10 }]);
+    expect(sent).toEqual([{ bytesOnDisk: 1, total: 100, bytesPerSecond: 10, progress: 1 }]);
     now = 2_000;
     progress(4);
     expect(sent).toHaveLength(1); // the first is still in flight
@@ -131,8 +131,8 @@ describe('progress updates', () => {
     await reporter.settle();
     progress(5);
     expect(sent).toEqual([
-      { bytesOnDisk: 1, total: 100, bytesPerSecond: 10 },
-      { bytesOnDisk: 5, total: 100, bytesPerSecond: 10 },
+      { bytesOnDisk: 1, total: 100, bytesPerSecond: 10, progress: 1 },
+      { bytesOnDisk: 5, total: 100, bytesPerSecond: 10, progress: 5 },
     ]);
     finish();
     await reporter.settle();
