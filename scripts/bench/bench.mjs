@@ -8,6 +8,8 @@
 // REGET_BENCH_PROTOCOLS (default http,ftp,sftp), REGET_BENCH_THROTTLED=0 (skip the throttled
 // scenario), REGET_BENCH_THROTTLED_SIZE (default 256M), REGET_BENCH_THROTTLED_RATE (nginx's cap
 // per connection, default 20M = 20 MiB/s), REGET_BENCH_ONLY=throttled (that scenario alone),
+// REGET_BENCH_ONLY=fleet (the fleet scenario alone, fleet.mjs: REGET_BENCH_FLEET=0 skips it,
+// REGET_BENCH_FLEET_SIZE default 64M, REGET_BENCH_FLEET_WORKERS default 1,2,4),
 // REGET_BENCH_WARMUP=0 (no unmeasured round 0 of the large file, see downloadMatrix),
 // REGET_BENCH_INSTALL=1 (apt-get install the missing tools first), REGET_BENCH_BUILD=0 (measure
 // the build as it is, without `tsc -b`) and REGET_INTEROP_PORT_BASE (default 19000, so a running
@@ -17,6 +19,7 @@ import { chmodSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { cpus, release, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { fleetMatrix, fleetTable } from './fleet.mjs';
 import {
   checksumMatrix,
   downloadMatrix,
@@ -43,8 +46,10 @@ function parseSize(name, fallback) {
 }
 
 const only = setting('REGET_BENCH_ONLY', '');
-if (only !== '' && only !== 'throttled')
-  throw new Error(`REGET_BENCH_ONLY can only be "throttled" (or unset for everything), not "${only}".`);
+if (only !== '' && only !== 'throttled' && only !== 'fleet')
+  throw new Error(
+    `REGET_BENCH_ONLY can only be "throttled" or "fleet" (or unset for everything), not "${only}".`,
+  );
 
 const config = {
   only: only || null,
@@ -54,8 +59,13 @@ const config = {
   protocols: setting('REGET_BENCH_PROTOCOLS', protocols.join(',')).split(','),
   startupRuns: 10,
   warmUp: setting('REGET_BENCH_WARMUP', '1') !== '0',
+  fleet: {
+    enabled: only === 'fleet' || (only === '' && setting('REGET_BENCH_FLEET', '1') !== '0'),
+    sizeBytes: parseSize('REGET_BENCH_FLEET_SIZE', '64M'),
+    workers: setting('REGET_BENCH_FLEET_WORKERS', '1,2,4').split(',').map(Number),
+  },
   throttled: {
-    enabled: only === 'throttled' || setting('REGET_BENCH_THROTTLED', '1') !== '0',
+    enabled: only === 'throttled' || (only === '' && setting('REGET_BENCH_THROTTLED', '1') !== '0'),
     sizeBytes: parseSize('REGET_BENCH_THROTTLED_SIZE', '256M'),
     limitBytesPerSecond: parseSize('REGET_BENCH_THROTTLED_RATE', '20M'),
     target: throttledTarget,
@@ -161,6 +171,13 @@ async function measureThrottled(settings, scratch) {
   return { summary: summarizeThrottled(runs, sizeBytes, limitBytesPerSecond), runs };
 }
 
+/** The fleet scenario (fleet.mjs): N reget workers on one BullMQ queue, N = 1, 2, 4. */
+async function measureFleet(settings, scratch) {
+  const file = `fleet-${config.fleet.sizeBytes}.bin`;
+  serveRandomFile(settings, file, config.fleet.sizeBytes);
+  return fleetMatrix(config, settings, file, config.fleet.sizeBytes, scratch);
+}
+
 async function main() {
   if (setting('REGET_BENCH_INSTALL', '') === '1') installMissingTools();
   if (setting('REGET_BENCH_BUILD', '1') !== '0') {
@@ -194,15 +211,21 @@ async function main() {
       log('GNU time (/usr/bin/time, apt package "time") is missing: no CPU or peak RSS figures');
     const everything = config.only === null ? await measureEverything(settings, scratch) : undefined;
     const throttled = config.throttled.enabled ? await measureThrottled(settings, scratch) : undefined;
+    const fleet = config.fleet.enabled ? await measureFleet(settings, scratch) : undefined;
     const report = {
       date: new Date().toISOString(),
       machine: machineInfo(),
       config,
       ...everything?.summary,
       throttled: throttled?.summary,
+      fleet,
       runs: { ...everything?.runs, throttled: throttled?.runs },
     };
     process.stdout.write(`${markdownReport(report)}\n`);
+    if (fleet)
+      process.stdout.write(
+        `\n### Fleet (reget worker × N on BullMQ, nginx /throttled/)\n\n${fleetTable(fleet)}\n`,
+      );
     log(`JSON written to ${writeJson(repo, report)}`);
   } finally {
     cleanup();
