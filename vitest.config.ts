@@ -16,7 +16,7 @@ export default defineConfig({
         replacement: source('./packages/testkit/src/property/index.ts'),
       },
       {
-        find: /^@reget\/(core|testkit|http|ftp|sftp|metalink)$/,
+        find: /^@reget\/(core|testkit|http|ftp|sftp|metalink|bullmq)$/,
         replacement: source('./packages/$1/src/index.ts'),
       },
     ],

@@ -10,7 +10,9 @@
 // per connection, default 20M = 20 MiB/s), REGET_BENCH_MIRRORS=0 (skip the mirrors scenario,
 // mirrors.mjs, which uses the throttled size and rate), REGET_BENCH_LATENCY=0 (skip the
 // far-server scenario, latency.mjs), REGET_BENCH_LATENCY_MS (its delay each way, default 25 = a
-// 50 ms round trip), REGET_BENCH_ONLY=throttled, mirrors, many or latency (that scenario alone),
+// 50 ms round trip), REGET_BENCH_ONLY=throttled, mirrors, many, latency, checksum or fleet (that scenario alone),
+// fleet.mjs: REGET_BENCH_FLEET=0 skips it, REGET_BENCH_FLEET_SIZE default 64M,
+// REGET_BENCH_FLEET_WORKERS default 1,2,4),
 // REGET_BENCH_WARMUP=0 (no unmeasured round 0 of the large file, see downloadMatrix),
 // REGET_BENCH_INSTALL=1 (apt-get install the missing tools first), REGET_BENCH_BUILD=0 (measure
 // the build as it is, without `tsc -b`) and REGET_INTEROP_PORT_BASE (default 19000, so a running
@@ -22,6 +24,7 @@ import { chmodSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { cpus, release, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { fleetMatrix, fleetTable } from './fleet.mjs';
 import { latencyFiles, latencyMatrix, summarizeLatency } from './latency.mjs';
 import { manyFilesMatrix, manyFilesTable, serveManyFiles, summarizeManyFiles } from './many-files.mjs';
 import {
@@ -51,7 +54,7 @@ function parseSize(name, fallback) {
 }
 
 const only = setting('REGET_BENCH_ONLY', '');
-const scenarios = ['throttled', 'mirrors', 'many', 'latency', 'checksum'];
+const scenarios = ['throttled', 'mirrors', 'many', 'latency', 'checksum', 'fleet'];
 if (only !== '' && !scenarios.includes(only))
   throw new Error(
     `REGET_BENCH_ONLY can only be one of ${scenarios.join(', ')} (or unset for everything), not "${only}".`,
@@ -65,6 +68,11 @@ const config = {
   protocols: setting('REGET_BENCH_PROTOCOLS', protocols.join(',')).split(','),
   startupRuns: 10,
   warmUp: setting('REGET_BENCH_WARMUP', '1') !== '0',
+  fleet: {
+    enabled: only === 'fleet' || (only === '' && setting('REGET_BENCH_FLEET', '1') !== '0'),
+    sizeBytes: parseSize('REGET_BENCH_FLEET_SIZE', '64M'),
+    workers: setting('REGET_BENCH_FLEET_WORKERS', '1,2,4').split(',').map(Number),
+  },
   throttled: {
     enabled: only === 'throttled' || (only === '' && setting('REGET_BENCH_THROTTLED', '1') !== '0'),
     sizeBytes: parseSize('REGET_BENCH_THROTTLED_SIZE', '256M'),
@@ -228,6 +236,13 @@ async function measureLatency(settings, scratch) {
   return { summary: summarizeLatency(measured), runs: measured.runs };
 }
 
+/** The fleet scenario (fleet.mjs): N reget workers on one BullMQ queue, N = 1, 2, 4. */
+async function measureFleet(settings, scratch) {
+  const file = `fleet-${config.fleet.sizeBytes}.bin`;
+  serveRandomFile(settings, file, config.fleet.sizeBytes);
+  return fleetMatrix(config, settings, file, config.fleet.sizeBytes, scratch);
+}
+
 async function main() {
   if (setting('REGET_BENCH_INSTALL', '') === '1') installMissingTools();
   if (setting('REGET_BENCH_BUILD', '1') !== '0') {
@@ -269,6 +284,7 @@ async function main() {
     const mirrors = config.mirrors.enabled ? await measureMirrors(settings, scratch) : undefined;
     const many = config.many.enabled ? await measureManyFiles(settings, scratch) : undefined;
     const latency = config.latency.enabled ? await measureLatency(settings, scratch) : undefined;
+    const fleet = config.fleet.enabled ? await measureFleet(settings, scratch) : undefined;
     const report = {
       date: new Date().toISOString(),
       machine: machineInfo(),
@@ -278,6 +294,7 @@ async function main() {
       mirrors: mirrors?.summary,
       manyFiles: many?.summary,
       latency: latency?.summary,
+      fleet,
       runs: {
         ...everything?.runs,
         throttled: throttled?.runs,
@@ -288,6 +305,10 @@ async function main() {
     };
     process.stdout.write(`${markdownReport(report)}\n`);
     if (many) process.stdout.write(`\n${manyFilesTable(many.summary, config.many.files)}\n`);
+    if (fleet)
+      process.stdout.write(
+        `\n### Fleet (reget worker × N on BullMQ, nginx /throttled/)\n\n${fleetTable(fleet)}\n`,
+      );
     log(`JSON written to ${writeJson(repo, report)}`);
   } finally {
     cleanup();

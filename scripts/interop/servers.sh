@@ -30,8 +30,8 @@ interop_require_root() {
   [[ $(id -u) -eq 0 ]] || interop_die "the interop servers need root (vsftpd chroots, apt-get installs); run as root."
 }
 
-# Installs nginx, vsftpd, openssh-server (and the openssl and ssh-keygen tools) with apt-get, only
-# when one is missing.
+# Installs nginx, vsftpd, openssh-server, redis-server, chromium (and the openssl and ssh-keygen
+# tools) with apt-get, only when one is missing.
 interop_install_missing() {
   local missing=()
   [[ -x /usr/sbin/nginx ]] || missing+=(nginx)
@@ -39,6 +39,10 @@ interop_install_missing() {
   [[ -x /usr/sbin/sshd ]] || missing+=(openssh-server)
   command -v ssh-keygen >/dev/null || missing+=(openssh-client)
   command -v openssl >/dev/null || missing+=(openssl)
+  # The fleet tests start their own redis-server on a free port (scripts/interop/redis.ts).
+  command -v redis-server >/dev/null || missing+=(redis-server)
+  # The dashboard test drives Debian's chromium with playwright-core.
+  [[ -x /usr/bin/chromium ]] || missing+=(chromium)
   ((${#missing[@]} == 0)) && return 0
   interop_require_root
   command -v apt-get >/dev/null || interop_die "missing ${missing[*]} and there is no apt-get to install them."

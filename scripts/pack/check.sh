@@ -15,7 +15,7 @@ log() { printf 'pack: %s\n' "$*"; }
 cd "$repo"
 npx tsc -b tsconfig.build.json
 mkdir -p "$work/tarballs"
-for workspace in packages/core packages/http packages/ftp packages/sftp packages/metalink packages/testkit apps/demo; do
+for workspace in packages/core packages/http packages/ftp packages/sftp packages/metalink packages/bullmq packages/testkit apps/demo; do
   npm pack --silent --pack-destination "$work/tarballs" -w "$workspace" >/dev/null
 done
 tarballs=("$work"/tarballs/*.tgz)

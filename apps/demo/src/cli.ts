@@ -2,6 +2,16 @@ import { Command, CommanderError } from 'commander';
 import { addDownloadOptions, type DownloadFlags } from './args.js';
 import { addDemoOptions, type DemoFlags } from './demo-options.js';
 import { ExitCode } from './exit-codes.js';
+import {
+  addDashboardOptions,
+  addEnqueueOptions,
+  addStatusOptions,
+  addWorkerOptions,
+  type DashboardFlags,
+  type EnqueueFlags,
+  type StatusFlags,
+  type WorkerFlags,
+} from './fleet-options.js';
 import { helpAfterOptions } from './help.js';
 import { type Io, processIo } from './io.js';
 import { addServeOptions, type ServeFlags } from './serve-options.js';
@@ -19,7 +29,7 @@ export async function main(argv: readonly string[], io: Io = processIo()): Promi
     .description(
       'Resume interrupted downloads over HTTP(S), FTP(S) and SFTP, and never hand back a corrupt file.',
     )
-    .usage('[options] <url...>\n       reget demo | serve <dir>')
+    .usage('[options] <url...>\n       reget demo | serve <dir> | enqueue | worker | status | dashboard')
     .version(version, '-V, --version', 'print the version')
     .helpOption('-h, --help', 'show this help')
     .exitOverride()
@@ -56,6 +66,35 @@ export async function main(argv: readonly string[], io: Io = processIo()): Promi
   ).action(async (directory: string, flags: ServeFlags) => {
     const { runServeCommand } = await import('./serve-command.js');
     exitCode = await runServeCommand(directory, flags, io);
+  });
+
+  addEnqueueOptions(
+    program
+      .command('enqueue')
+      .description('add downloads to a BullMQ queue on Redis, for `reget worker`s to run')
+      .argument('[url...]', 'URLs, without passwords (the workers hold them)'),
+  ).action(async (urls: string[], flags: EnqueueFlags) => {
+    const { runEnqueueCommand } = await import('./fleet-command.js');
+    exitCode = await runEnqueueCommand(urls, flags, io);
+  });
+  addWorkerOptions(
+    program.command('worker').description('run the downloads of a BullMQ queue into a root directory'),
+  ).action(async (flags: WorkerFlags) => {
+    const { runWorkerCommand } = await import('./fleet-command.js');
+    exitCode = await runWorkerCommand(flags, io, `reget/${version}`);
+  });
+  addStatusOptions(
+    program.command('status').description("show a queue's counts and each running download's progress"),
+  ).action(async (flags: StatusFlags) => {
+    const { runStatusCommand } = await import('./fleet-command.js');
+    exitCode = await runStatusCommand(flags, io);
+  });
+
+  addDashboardOptions(
+    program.command('dashboard').description('show a queue in a browser (bull-board), on 127.0.0.1'),
+  ).action(async (flags: DashboardFlags) => {
+    const { runDashboardCommand } = await import('./fleet-dashboard.js');
+    exitCode = await runDashboardCommand(flags, io);
   });
 
   try {

@@ -56,4 +56,10 @@ Examples:
   REGET_PASSWORD=secret reget sftp://alice@example.com/home/alice/data.tar
   reget --limit-rate 500K ftp://example.com/pub/file.zip
   reget demo        (downloads over HTTP, FTP and SFTP from servers on 127.0.0.1, with faults)
+
+A fleet (BullMQ on Redis; see reget worker --help):
+  reget enqueue --redis redis://127.0.0.1:6379 -i urls.txt
+  reget worker --redis redis://127.0.0.1:6379 -d /srv/mirror -j 4 --credentials logins.json
+  reget status --redis redis://127.0.0.1:6379 [--json]
+  reget dashboard --redis redis://127.0.0.1:6379 --port 3000
 `;

@@ -5,7 +5,7 @@ import { parseChecksum, StreamingHasher } from './checksum.js';
 import { checkDestination, destinationPaths, pathKind } from './destination.js';
 import { asRegetError, ErrorCode, localError, RegetError } from './errors.js';
 import { confirmFinished, isFinishedBefore } from './finished.js';
-import { readJournal, removeJournal } from './journal.js';
+import { readJournal, removeJournal, removeJournalDebris } from './journal.js';
 import { acquireLock } from './lock.js';
 import type { DownloadOptions, DownloadResult } from './options.js';
 import type { FileIdentity } from './partial.js';
@@ -33,7 +33,8 @@ export async function download(options: DownloadOptions): Promise<DownloadResult
   const paths = destinationPaths(resolve(options.destination));
   const signal = options.signal ?? new AbortController().signal;
   await checkDestination(paths);
-  const lock = await acquireLock(paths.lock);
+  const lock = await acquireLock(paths.lock, { host: options.lockHost, leaseMs: options.lockLeaseMs });
+  await removeJournalDebris(paths.journal);
   let session: DownloadSession | undefined;
   let hasher: StreamingHasher | undefined;
   /** The user's file moved to the partial's name by `ifExists: 'continue'`: which file it is. */

@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { uptime } from 'node:os';
+import { basename, dirname, join } from 'node:path';
 import type { Validator } from './contract.js';
 import { localError } from './errors.js';
 import type { ByteRange } from './ranges.js';
@@ -99,6 +100,20 @@ function parseValidator(value: unknown): Validator | undefined | null {
   const record = value as Record<string, unknown>;
   if (typeof record.value !== 'string' || typeof record.isStrong !== 'boolean') return null;
   return { value: record.value, isStrong: record.isStrong };
+}
+
+/**
+ * Removes the temporary journals a killed process left (a SIGKILL between writing one and renaming
+ * it into place). Call it while holding the destination's lock: no one else writes this journal.
+ */
+export async function removeJournalDebris(path: string): Promise<void> {
+  const prefix = `${basename(path)}.`;
+  const names = await readdir(dirname(path)).catch(() => [] as string[]);
+  for (const name of names) {
+    if (name.startsWith(prefix) && /^[0-9a-f]{8}\.tmp$/.test(name.slice(prefix.length))) {
+      await rm(join(dirname(path), name), { force: true }).catch(() => undefined);
+    }
+  }
 }
 
 /**

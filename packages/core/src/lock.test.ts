@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { watch } from 'node:fs';
-import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { hostname, tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { createMemoryServer, failureOf, makeContent, sha256 } from '@reget/testkit';
@@ -135,6 +135,91 @@ describe('lock', () => {
     expect((await failureOf(acquireLock(path))).code).toBe(ErrorCode.LOCKED);
   });
 
+  describe('across hosts (a directory shared by several machines)', () => {
+    /** Waits until the wall clock is past `time` (a lease is a matter of clock time). */
+    async function waitUntilPast(time: number): Promise<void> {
+      while (Date.now() <= time)
+        await new Promise<void>((resolve) => setTimeout(resolve, time - Date.now() + 5));
+    }
+    const renewedAt = async () => (await stat(path)).mtimeMs;
+    const longAgo = new Date(Date.now() - 3_600_000);
+
+    it('keeps two live holders on two hosts apart, for longer than one lease: the holder renews it', async () => {
+      const held = await acquireLock(path, { host: 'host-a', leaseMs: 900 });
+      const first = await renewedAt();
+      const other = await failureOf(acquireLock(path, { host: 'host-b', leaseMs: 900 }));
+      expect(other.code).toBe(ErrorCode.LOCKED);
+      expect(other.details?.lockHolder).toMatchObject({ pid: process.pid, host: 'host-a' });
+      await waitUntilPast(first + 900 + 100);
+      expect(await renewedAt()).toBeGreaterThan(first);
+      expect((await failureOf(acquireLock(path, { host: 'host-b', leaseMs: 900 }))).code).toBe(
+        ErrorCode.LOCKED,
+      );
+      await held.release();
+      expect(await readdir(directory)).toEqual([]);
+    });
+
+    it('takes over a lock of another host whose lease expired (a machine that was killed), not before', async () => {
+      await writeFile(path, '4242 lost-host 0a1b2c 300\n');
+      const written = await renewedAt();
+      expect((await failureOf(acquireLock(path, { host: 'host-b' }))).code).toBe(ErrorCode.LOCKED);
+      await waitUntilPast(written + 300);
+      const lock = await acquireLock(path, { host: 'host-b' });
+      expect((await readFile(path, 'utf8')).startsWith(`${process.pid} host-b `)).toBe(true);
+      await lock.release();
+    });
+
+    it('judges a lock of its own host by the pid: a live holder keeps it even with an expired lease', async () => {
+      // A holder paused (Ctrl-Z, a suspended laptop) misses its renewals but is still alive here.
+      await writeFile(path, `${process.ppid} ${hostname()} 0a1b2c 1000\n`);
+      await utimes(path, longAgo, longAgo);
+      expect((await failureOf(acquireLock(path))).code).toBe(ErrorCode.LOCKED);
+      await writeFile(path, `${await deadPid()} ${hostname()} 0a1b2c 60000\n`);
+      await (await acquireLock(path)).release();
+    });
+
+    it('sweeps what killed holders and takers left beside the lock, and only that', async () => {
+      const dead = await deadPid();
+      const beside = (pid: number, host: string, kind: string) =>
+        `${basename(path)}.${pid}.${host}.0a1b2c3d4e5f.${kind}`;
+      const swept = [
+        beside(dead, hostname(), 'tmp'),
+        beside(dead, hostname(), 'stale'),
+        beside(4242, 'old.example.org', 'tmp'),
+      ];
+      const kept = [
+        beside(process.ppid, hostname(), 'tmp'),
+        beside(4242, 'busy.example.org', 'tmp'),
+        'other.bin.reget.lock.1.h.0a1b2c3d4e5f.tmp',
+      ];
+      for (const name of [...swept, ...kept]) await writeFile(join(directory, name), '');
+      await utimes(join(directory, swept[2]!), longAgo, longAgo);
+      const lock = await acquireLock(path);
+      expect((await readdir(directory)).sort()).toEqual([basename(path), ...kept].sort());
+      await lock.release();
+    });
+
+    it('refuses a host name that is not one word, and a lease too short to renew', async () => {
+      expect((await failureOf(acquireLock(path, { host: 'two words' }))).code).toBe(ErrorCode.BAD_INPUT);
+      expect((await failureOf(acquireLock(path, { leaseMs: 0 }))).code).toBe(ErrorCode.BAD_INPUT);
+      expect(await readdir(directory)).toEqual([]);
+    });
+
+    it('is taken with the host a download names', async () => {
+      const server = createMemoryServer();
+      await server.putFile('/file.bin', makeContent(10_000, 3));
+      const destination = join(directory, 'file.bin');
+      const lockPath = `${destination}.reget.lock`;
+      await writeFile(lockPath, '4242 host-a 0a1b2c 60000\n');
+      const base = { url: server.url('/file.bin'), destination, adapters: [server.adapter], retries: 0 };
+      expect((await failureOf(download({ ...base, lockHost: 'host-b' }))).code).toBe(ErrorCode.LOCKED);
+      expect(server.reads.length).toBe(0);
+      await utimes(lockPath, longAgo, longAgo);
+      await download({ ...base, lockHost: 'host-b' });
+      expect(await readdir(directory)).toEqual(['file.bin']);
+    });
+  });
+
   describe('around a download', () => {
     const content = makeContent(200_000, 71);
 
@@ -175,6 +260,16 @@ describe('lock', () => {
       await first;
       expect(sha256(await readFile(destination))).toBe(sha256(content));
       expect(await readdir(directory)).toEqual(['file.bin']);
+    });
+
+    it('removes the temporary journals a killed run left, once it holds the lock', async () => {
+      const server = createMemoryServer();
+      await server.putFile('/file.bin', content);
+      const destination = join(directory, 'file.bin');
+      await writeFile(`${destination}.reget.0a1b2c3d.tmp`, '{}');
+      await writeFile(join(directory, 'other.bin.reget.0a1b2c3d.tmp'), '{}');
+      await download({ url: server.url('/file.bin'), destination, adapters: [server.adapter], retries: 0 });
+      expect((await readdir(directory)).sort()).toEqual(['file.bin', 'other.bin.reget.0a1b2c3d.tmp']);
     });
 
     it('takes over a stale lock left at the destination', async () => {

@@ -104,6 +104,18 @@ export interface DownloadOptions {
    * tools that draw their own bars).
    */
   readonly progressIntervalMs?: number | undefined;
+  /**
+   * This machine's name in the destination's lock, for directories shared by several machines
+   * (NFS). Default `os.hostname()`. A lock of this host is judged by its pid; one of another host
+   * by its lease, so every machine sharing a directory needs its own name.
+   */
+  readonly lockHost?: string | undefined;
+  /**
+   * How long the lock stays valid for other hosts without a renewal, in ms; the holder renews it
+   * every third of that while it downloads. A lock of another host is taken over only once its
+   * lease expired, so hosts' clocks must agree to well within a third of it. Default 60 000.
+   */
+  readonly lockLeaseMs?: number | undefined;
 }
 
 /** Piece hashes: the file cut into pieces of `length` bytes (the last one shorter), each hashed. */
