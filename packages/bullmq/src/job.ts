@@ -12,6 +12,8 @@ export interface DownloadJobData {
   readonly destination: string;
   /** `algorithm:hex` (sha256, sha512, sha1, md5), checked before the file is moved into place. */
   readonly checksum?: string | undefined;
+  /** Other places serving the same file (core's `mirrors`), each as free of secrets as `url`. */
+  readonly mirrors?: readonly string[] | undefined;
 }
 
 /** What a finished job returns (BullMQ's `returnvalue`). */

@@ -37,6 +37,23 @@ describe('secrets never enter Redis', () => {
     );
   });
 
+  it('refuses a mirror with a password too, and keeps clean mirrors in the job', () => {
+    const error = refusal({
+      url: 'https://example.org/x.bin',
+      mirrors: ['ftp://anna:mirror-secret@mirror.example.net/x.bin'],
+      destination: 'x.bin',
+    });
+    expect(error.code).toBe(ErrorCode.BAD_INPUT);
+    expect(error.message).not.toContain('mirror-secret');
+    expect(
+      checkRequest({
+        url: 'https://example.org/x.bin',
+        mirrors: ['sftp://mirror.example.net/x.bin'],
+        destination: 'x.bin',
+      }).mirrors,
+    ).toEqual(['sftp://mirror.example.net/x.bin']);
+  });
+
   it('refuses signed URLs and token parameters, and never repeats them', () => {
     for (const query of ['X-Amz-Signature=abc123', 'token=abc123', 'Access_Token=abc123', 'sig=abc123']) {
       const error = refusal({ url: `https://cdn.example.org/x.bin?${query}`, destination: 'x.bin' });

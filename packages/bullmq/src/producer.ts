@@ -29,10 +29,16 @@ export function checkRequest(request: DownloadRequest): DownloadJobData {
   refuseSecrets(url, redactUrl(url));
   destinationSegments(request.destination);
   if (request.checksum !== undefined) parseChecksum(request.checksum);
+  const mirrors = (request.mirrors ?? []).map((text) => {
+    const mirror = parseUrl(text);
+    refuseSecrets(mirror, redactUrl(mirror));
+    return mirror.href;
+  });
   return {
     url: url.href,
     destination: request.destination,
     ...(request.checksum === undefined ? {} : { checksum: request.checksum }),
+    ...(mirrors.length === 0 ? {} : { mirrors }),
   };
 }
 

@@ -33,7 +33,10 @@ export interface DownloadWorkerOptions {
   readonly credentials?: CredentialsOption | undefined;
   /** Options for every `download()` (connections, timeouts, `lockHost`, `lockLeaseMs`…). */
   readonly download?:
-    | Omit<DownloadOptions, 'url' | 'destination' | 'adapters' | 'signal' | 'onEvent' | 'checksum'>
+    | Omit<
+        DownloadOptions,
+        'url' | 'destination' | 'adapters' | 'signal' | 'onEvent' | 'checksum' | 'mirrors'
+      >
     | undefined;
   /** Least time between two `job.updateProgress` calls of one job, in ms. Default 2 000. */
   readonly progressIntervalMs?: number | undefined;
@@ -96,6 +99,7 @@ export function createDownloadWorker(options: DownloadWorkerOptions): DownloadWo
         destination,
         adapters: options.adapters,
         checksum: data.checksum,
+        mirrors: data.mirrors?.map((mirror) => withCredentials(parseUrl(mirror), options.credentials)),
         signal,
         onEvent: (event) => {
           reporter.onEvent(event);
