@@ -5,7 +5,7 @@ import { checkRequest } from './producer.js';
 
 /** The producer's checks: what may enter Redis, and under which id. */
 
-function refusal(request: { url: string; destination: string; checksum?: string }): RegetError {
+function refusal(request: DownloadRequest): RegetError {
   try {
     checkRequest(request);
   } catch (error) {
