@@ -1,7 +1,7 @@
 import { ErrorCode, type RegetError } from '@reget/core';
 import { describe, expect, it } from 'vitest';
 import { jobIdFor } from './job.js';
-import { checkRequest } from './producer.js';
+import { checkRequest, type DownloadRequest } from './producer.js';
 
 /** The producer's checks: what may enter Redis, and under which id. */
 
