@@ -1,6 +1,5 @@
-import { basename, dirname } from 'node:path';
 import { interleavedRuns, summarizeRuns } from './interleaved.mjs';
-import { cli, isInstalled } from './tools.mjs';
+import { aria2cCommand, cli, isInstalled } from './tools.mjs';
 
 /**
  * The mirrors scenario: nginx serves one file as three mirrors, each on its own port and allowing
@@ -27,22 +26,7 @@ function mirrorsTools(settings, file) {
     tool: 'aria2c',
     label,
     // One connection per server (-x1), split in as many parts as there are mirrors (-s).
-    command: (out) => [
-      'aria2c',
-      [
-        '-q',
-        '-x1',
-        `-s${urls.length}`,
-        '-k1M',
-        '--allow-overwrite=true',
-        '--auto-file-renaming=false',
-        '-d',
-        dirname(out),
-        '-o',
-        basename(out),
-        ...urls,
-      ],
-    ],
+    command: (out) => aria2cCommand(out, urls, ['-x1', `-s${urls.length}`, '-k1M']),
   });
   const hasAria2c = isInstalled('aria2c');
   if (!hasAria2c) log('aria2c is not installed: the mirrors scenario measures reget alone');

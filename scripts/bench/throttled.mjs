@@ -1,6 +1,5 @@
-import { basename, dirname } from 'node:path';
 import { interleavedRuns, summarizeRuns } from './interleaved.mjs';
-import { isInstalled, regetCommand } from './tools.mjs';
+import { aria2cCommand, isInstalled, regetCommand } from './tools.mjs';
 
 /**
  * The throttled scenario of issue 8: nginx caps every request on /throttled/ at a fixed rate
@@ -26,22 +25,7 @@ function throttledTools(settings, file) {
   const aria2c = (connections) => ({
     tool: 'aria2c',
     connections,
-    command: (out) => [
-      'aria2c',
-      [
-        '-q',
-        `-x${connections}`,
-        `-s${connections}`,
-        '-k1M',
-        '--allow-overwrite=true',
-        '--auto-file-renaming=false',
-        '-d',
-        dirname(out),
-        '-o',
-        basename(out),
-        url,
-      ],
-    ],
+    command: (out) => aria2cCommand(out, [url], [`-x${connections}`, `-s${connections}`, '-k1M']),
   });
   const hasAria2c = isInstalled('aria2c');
   if (!hasAria2c) log('aria2c is not installed: the throttled scenario measures reget alone');

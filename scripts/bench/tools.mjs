@@ -58,6 +58,24 @@ export const cliNodeFlags = (readFileSync(cli, 'utf8').split('\n')[0] ?? '')
 export { cli as regetCli };
 
 /** reget's own command line for a file over a protocol (`extra` e.g. `--checksum`, `--json`). */
+/** `aria2c` quietly writing `out` (replacing it) from `urls` (mirrors of one file), with `flags`. */
+export function aria2cCommand(out, urls, flags) {
+  return [
+    'aria2c',
+    [
+      '-q',
+      ...flags,
+      '--allow-overwrite=true',
+      '--auto-file-renaming=false',
+      '-d',
+      dirname(out),
+      '-o',
+      basename(out),
+      ...urls,
+    ],
+  ];
+}
+
 export function regetCommand(settings, protocol, file, out, extra = []) {
   const where = locations(settings);
   const trust = protocol === 'sftp' ? where.sftpFlags : [];
@@ -122,21 +140,7 @@ export function toolsFor(protocol, settings) {
       name: 'aria2c',
       program: 'aria2c',
       protocols: ['http', 'ftp'],
-      command: (file, out) => [
-        'aria2c',
-        [
-          '-q',
-          '-x1',
-          '-s1',
-          '--allow-overwrite=true',
-          '--auto-file-renaming=false',
-          '-d',
-          dirname(out),
-          '-o',
-          basename(out),
-          url(file),
-        ],
-      ],
+      command: (file, out) => aria2cCommand(out, [url(file)], ['-x1', '-s1']),
     },
     {
       name: 'lftp',

@@ -35,10 +35,7 @@ describe('mirrors: nginx, vsftpd and sshd serving one file', () => {
     directory = await temporaryDirectory('mirrors');
     sample = await readFile(servedPath(ServedFile.sample));
     // The same size, one byte changed in every piece: whatever range a mirror serves from it is wrong.
-    const tampered = Buffer.from(sample);
-    for (let at = pieceLength / 2; at < tampered.length; at += pieceLength)
-      tampered[at] = tampered[at]! ^ 0xff;
-    await writeFile(servedPath(tamperedName), tampered);
+    await writeFile(servedPath(tamperedName), tamperEveryPiece(sample, pieceLength));
   });
   afterAll(async () => {
     await rm(servedPath(tamperedName), { force: true });

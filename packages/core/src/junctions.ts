@@ -96,8 +96,7 @@ async function checkJunction(
   const end = Math.min(junction.right.end, junction.at + width);
   const live = sources.live();
   const readers = [junction.left.source, junction.right.source, ...live].filter(
-    (source, index, all): source is Source =>
-      source !== undefined && source.isLive && all.indexOf(source) === index,
+    (source, index, all): source is Source => source?.isLive === true && all.indexOf(source) === index,
   );
   if (readers.length === 0) return 'none';
   const disk = await session.readAt(start, end - start);
