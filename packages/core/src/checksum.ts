@@ -87,7 +87,8 @@ export class StreamingHasher {
   /** Hashes whatever the streaming pass missed, up to `size`, and returns the hex digest. */
   async finish(size: number): Promise<string> {
     if (this.#hashedUpTo > size) this.reset();
-    await this.#hashFromDisk(size);
+    // Nothing writes any more: a catch-up cut short by a reset goes on from where the hash stands.
+    while (this.#hashedUpTo < size) await this.#hashFromDisk(size);
     const hex = await this.#hash.digest();
     this.#hashedUpTo = 0;
     return hex;
@@ -104,8 +105,10 @@ export class StreamingHasher {
       const start = this.#hashedUpTo;
       const length = Math.min(chunk, end - start);
       const bytes = await this.#readAt(start, length);
-      // Reset or moved on while reading: read again from where the hash now stands.
-      if (this.#hashedUpTo !== start) continue;
+      // Reset or moved on while reading: stop here. What the disk holds then is caught up by
+      // finish(), which reads again from where the hash stands; reading on now could hash bytes a
+      // writer is replacing.
+      if (this.#hashedUpTo !== start) return;
       if (bytes.length !== length) {
         throw new RegetError(ErrorCode.LOCAL_IO, 'The partial file is shorter than its journal says.');
       }

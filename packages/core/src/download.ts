@@ -103,6 +103,8 @@ export async function download(options: DownloadOptions): Promise<DownloadResult
       const before = session.ranges.size;
       const restartsBefore = session.restarts;
       try {
+        // A lock lost to another host (this process paused past its lease) stops the download.
+        await lock.assertHeld();
         const outcome = await runAttempt(session, attempt, signal, isRestartRequested);
         isRestartRequested = false;
         if (outcome === 'complete') break;
@@ -130,7 +132,9 @@ export async function download(options: DownloadOptions): Promise<DownloadResult
     const size = session.total ?? session.ranges.end;
     const isAlreadyComplete = session.writtenBytes === 0 && session.restarts === 0;
     session.progress(true);
-    // Cut and stamped through the descriptor before the last flush, so the flush covers both.
+    // Cut and stamped through the descriptor before the last flush, so the flush covers both —
+    // only while the lock is still this process's.
+    await lock.assertHeld();
     const identity = await session.seal(size);
     await session.flush();
     // An abort that arrived while the last bytes were written still wins: nothing is renamed.
@@ -168,6 +172,7 @@ export async function download(options: DownloadOptions): Promise<DownloadResult
       }
       verified = `${published.algorithm}:${actual}`;
     }
+    await lock.assertHeld();
     await finishFile(paths.partial, paths.destination, identity);
     await removeJournal(paths.journal);
     session.emit({ type: 'complete', size, isAlreadyComplete });

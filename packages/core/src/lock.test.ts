@@ -31,6 +31,30 @@ describe('lock', () => {
     await rm(directory, { recursive: true, force: true });
   });
 
+  it('knows when it lost the lock to another host, and then stops the download before its rename', async () => {
+    const lock = await acquireLock(path, { host: 'host-a', leaseMs: 60_000 });
+    await lock.assertHeld();
+    // Another host took it over while this process was paused past its lease.
+    await writeFile(path, `4242 host-b 0123456789ab 60000\n`);
+    expect((await failureOf(lock.assertHeld())).code).toBe(ErrorCode.LOCKED);
+    await lock.release();
+    // Released by its owner only: the other host's lock stays.
+    expect(await readFile(path, 'utf8')).toBe(`4242 host-b 0123456789ab 60000\n`);
+  });
+
+  it('counts a lease not renewed for two thirds of it as lost, even with its file still in place', async () => {
+    const lock = await acquireLock(path, { host: 'host-a', leaseMs: 300 });
+    await lock.assertHeld();
+    // Renewals every 100 ms keep it; a process that does not run them (paused, renewals failing)
+    // must not trust it: here the event loop is blocked past 200 ms.
+    const until = performance.now() + 260;
+    while (performance.now() < until) {
+      // busy: no timer can run
+    }
+    expect((await failureOf(lock.assertHeld())).code).toBe(ErrorCode.LOCKED);
+    await lock.release();
+  });
+
   it('is exclusive while held, mode 0600, and free again once released', async () => {
     const lock = await acquireLock(path);
     expect((await readFile(path, 'utf8')).startsWith(`${process.pid} ${hostname()} `)).toBe(true);

@@ -8,6 +8,13 @@ import { ErrorCode, localError, RegetError } from './errors.js';
 /** A held lock; release it exactly once. */
 export interface Lock {
   release(): Promise<void>;
+  /**
+   * Throws LOCKED when the lock may no longer be this process's: its file names another holder, or
+   * the lease was last renewed more than two thirds of it ago (this process was paused, or its
+   * renewals failed, long enough for another host to take it over). Checked before the finished
+   * file is cut and renamed, and at every attempt.
+   */
+  assertHeld(): Promise<void>;
 }
 
 /** How a lock names its holder's machine and how long its lease lasts. */
@@ -231,11 +238,18 @@ async function isHeldBy(path: string, content: string): Promise<boolean> {
 function holdLease(path: string, content: string, leaseMs: number): Lock {
   let isReleased = false;
   let renewing: Promise<void> = Promise.resolve();
+  let renewedAt = performance.now();
   const renew = async () => {
     if (isReleased || !(await isHeldBy(path, content))) return;
     const now = new Date();
     await utimes(path, now, now);
+    renewedAt = performance.now();
   };
+  const lost = (why: string) =>
+    new RegetError(
+      ErrorCode.LOCKED,
+      `The lock ${path} ${why}; another process may be downloading this file now, so this one stops.`,
+    );
   const timer = setInterval(
     () => {
       // A failed renewal (an NFS hiccup) is tried again at the next tick.
@@ -245,6 +259,10 @@ function holdLease(path: string, content: string, leaseMs: number): Lock {
   );
   timer.unref();
   return {
+    assertHeld: async () => {
+      if (performance.now() - renewedAt > (2 * leaseMs) / 3) throw lost('was not renewed in time');
+      if (!(await isHeldBy(path, content))) throw lost('was taken over');
+    },
     release: async () => {
       isReleased = true;
       clearInterval(timer);
