@@ -151,19 +151,22 @@ async function probeSources(settings: AttemptSettings, signal: AbortSignal): Pro
 /**
  * Whether this attempt may start with one request (FAULTS: far servers; issue of per-file set-up):
  * a fresh download (nothing on disk) from one source, on one connection, whose adapter answers a
- * read with what a probe would say. A resume, mirrors or segments still probe first.
+ * read with what a probe would say. A resume, mirrors or segments still probe first. Returns the
+ * state on disk it read, when it read it.
  */
 async function canProbeWithRead(
   session: DownloadSession,
   settings: AttemptSettings,
   isRestartRequested: boolean,
-): Promise<boolean> {
+): Promise<{ isOneRequest: boolean; local?: LocalState }> {
   const { sources } = settings;
-  if (sources.isMulti || settings.followDuplicates || settings.isConnectionPerSource) return false;
-  if (settings.connections > 1 || isRestartRequested) return false;
-  if (sources.primary.adapter.capabilities.probesWithRead !== true) return false;
+  const no = { isOneRequest: false };
+  if (sources.isMulti || settings.followDuplicates || settings.isConnectionPerSource) return no;
+  if (settings.connections > 1 || isRestartRequested) return no;
+  if (sources.primary.adapter.capabilities.probesWithRead !== true) return no;
+  // One source, no other process (the lock): what is on disk now is what the decision will see.
   const local = await readLocal(session, false);
-  return (local.partialSize ?? 0) === 0;
+  return { isOneRequest: (local.partialSize ?? 0) === 0, local };
 }
 
 /**
@@ -250,7 +253,7 @@ export async function runAttempt(
   let lowSpeed: LowSpeedGuard | undefined;
   const prefetched: Prefetched = { response: undefined };
   try {
-    const isOneRequest = await canProbeWithRead(session, settings, isRestartRequested);
+    const { isOneRequest, local: readBefore } = await canProbeWithRead(session, settings, isRestartRequested);
     const stat = isOneRequest
       ? await probeWithRead(sources.primary, settings, attemptSignal, prefetched)
       : await probeSources(settings, attemptSignal);
@@ -260,7 +263,8 @@ export async function runAttempt(
     session.emit({ type: 'probe', url, total: stat.size, acceptsRanges: stat.acceptsRanges });
     if (sources.isMulti) session.emit({ type: 'sources', used: sources.live().map((s) => s.display) });
     session.publishedDigests = stat.digests;
-    const local = await readLocal(session, sources.isMulti);
+    // Read once per attempt: the look taken to choose the one-request start serves the decision.
+    const local = readBefore ?? (await readLocal(session, sources.isMulti));
     const decision = decide(stat, local, isRestartRequested);
     // Bytes on disk, not the end of the furthest range: segments leave holes.
     const offset =
